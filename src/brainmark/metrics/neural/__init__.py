@@ -1,0 +1,1 @@
+"""Neural metrics: predictivity (PLS, ridge, linear), internal-consistency ceilings, RSA, CKA."""

@@ -1,0 +1,150 @@
+"""The results record: what ``brainmark score --output`` writes and the leaderboard imports.
+
+JSON layout (``schema: "brainmark.results/1"``)::
+
+    {
+      "schema": "brainmark.results/1",
+      "created": "2026-11-28T12:00:00+00:00",
+      "model": {"identifier": "...", "weights_sha256": "...", "metadata": {...}},
+      "environment": {"brainmark": "0.1.0", "python": "3.11.7", "numpy": "...", "torch": "...", ...},
+      "scores": [
+        {"benchmark": "Cowley2023.V4-pls", "benchmark_version": 1, "layer": "blocks.3",
+         "seconds": 12.3, "score": <Score.to_dict()>}
+      ],
+      "composites": [
+        {"identifier": "brainscore2018", "version": 1, "components": ["..."], "score": <Score.to_dict()>}
+      ]
+    }
+
+Every benchmark score's ``meta`` holds its data checksums, seeds, conventions and parameters.
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from brainmark.errors import BrainmarkError
+from brainmark.scores import Score
+
+SCHEMA = "brainmark.results/1"
+
+
+class ResultsFormatError(BrainmarkError, ValueError):
+    """A results file is not a brainmark results record."""
+
+
+@dataclass
+class BenchmarkResult:
+    benchmark: str
+    benchmark_version: int
+    score: Score
+    layer: str | None = None
+    seconds: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "benchmark": self.benchmark,
+            "benchmark_version": self.benchmark_version,
+            "layer": self.layer,
+            "seconds": self.seconds,
+            "score": self.score.to_dict(),
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "BenchmarkResult":
+        return cls(
+            benchmark=d["benchmark"],
+            benchmark_version=int(d["benchmark_version"]),
+            score=Score.from_dict(d["score"]),
+            layer=d.get("layer"),
+            seconds=d.get("seconds"),
+        )
+
+
+@dataclass
+class CompositeResult:
+    identifier: str
+    version: int
+    components: list[str]
+    score: Score
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "identifier": self.identifier,
+            "version": self.version,
+            "components": list(self.components),
+            "score": self.score.to_dict(),
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "CompositeResult":
+        return cls(d["identifier"], int(d["version"]), list(d.get("components", [])), Score.from_dict(d["score"]))
+
+
+@dataclass
+class ResultsRecord:
+    model: dict[str, Any]
+    scores: list[BenchmarkResult] = field(default_factory=list)
+    composites: list[CompositeResult] = field(default_factory=list)
+    environment: dict[str, Any] = field(default_factory=dict)
+    created: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
+
+    @property
+    def model_identifier(self) -> str:
+        return str(self.model["identifier"])
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema": SCHEMA,
+            "created": self.created,
+            "model": self.model,
+            "environment": self.environment,
+            "scores": [s.to_dict() for s in self.scores],
+            "composites": [c.to_dict() for c in self.composites],
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "ResultsRecord":
+        if not isinstance(d, dict) or d.get("schema") != SCHEMA:
+            raise ResultsFormatError(
+                f"not a brainmark results record (expected schema {SCHEMA!r}, got {d.get('schema') if isinstance(d, dict) else type(d).__name__!r})"
+            )
+        if "model" not in d or "identifier" not in d["model"]:
+            raise ResultsFormatError("results record has no model identifier")
+        return cls(
+            model=dict(d["model"]),
+            scores=[BenchmarkResult.from_dict(s) for s in d.get("scores", [])],
+            composites=[CompositeResult.from_dict(c) for c in d.get("composites", [])],
+            environment=dict(d.get("environment", {})),
+            created=d.get("created", ""),
+        )
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, sort_keys=True, allow_nan=False)
+
+    def save(self, path: str | Path) -> Path:
+        """Write atomically (temp file in the same folder, then rename)."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w") as f:
+                f.write(self.to_json())
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path) -> "ResultsRecord":
+        try:
+            data = json.loads(Path(path).read_text())
+        except json.JSONDecodeError as exc:
+            raise ResultsFormatError(f"{path} is not valid JSON: {exc}") from exc
+        return cls.from_dict(data)
