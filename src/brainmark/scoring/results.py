@@ -20,6 +20,8 @@ Every benchmark score's ``meta`` holds its data checksums, seeds, conventions an
 """
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import tempfile
@@ -32,6 +34,11 @@ from brainmark.errors import BrainmarkError
 from brainmark.scores import Score
 
 SCHEMA = "brainmark.results/1"
+
+
+def _score_columns(score: Score) -> dict[str, Any]:
+    return {"raw": score.raw, "error": score.error, "ceiling": score.ceiling, "ceiling_error": score.ceiling_error,
+            "ceiled": score.ceiled, "ceiled_error": score.ceiled_error, "convention": score.convention}
 
 
 class ResultsFormatError(BrainmarkError, ValueError):
@@ -140,6 +147,60 @@ class ResultsRecord:
             Path(tmp).unlink(missing_ok=True)
             raise
         return path
+
+    # --- tabular view ---------------------------------------------------------------------------------------
+    CSV_COLUMNS = ("model", "kind", "identifier", "version", "raw", "error", "ceiling", "ceiling_error", "ceiled",
+                   "ceiled_error", "convention", "layer", "seconds", "data_checksum", "seed", "failed")
+
+    def csv_rows(self) -> list[dict[str, Any]]:
+        """One row per benchmark score, then one per composite (the provenance lives in the JSON)."""
+        rows = []
+        for s in self.scores:
+            meta = s.score.meta
+            ceiling_meta = meta.get("ceiling") if isinstance(meta.get("ceiling"), dict) else {}
+            rows.append({
+                "model": self.model_identifier, "kind": "benchmark", "identifier": s.benchmark,
+                "version": s.benchmark_version, "layer": s.layer, "seconds": s.seconds,
+                "data_checksum": meta.get("data_checksum") or ceiling_meta.get("data_checksum"),
+                "seed": meta.get("seed", meta.get("random_state")), "failed": meta.get("failed"),
+                **_score_columns(s.score),
+            })
+        for c in self.composites:
+            rows.append({"model": self.model_identifier, "kind": "composite", "identifier": c.identifier,
+                         "version": c.version, **_score_columns(c.score)})
+        return rows
+
+    def to_csv(self) -> str:
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=list(self.CSV_COLUMNS), lineterminator="\n")
+        writer.writeheader()
+        for row in self.csv_rows():
+            writer.writerow({k: ("" if row.get(k) is None else row.get(k)) for k in self.CSV_COLUMNS})
+        return buffer.getvalue()
+
+    def save_csv(self, path: str | Path) -> Path:
+        """Write the CSV view atomically."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w") as f:
+                f.write(self.to_csv())
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return path
+
+    def without_timings(self) -> dict[str, Any]:
+        """The record as a dict minus what legitimately differs between identical runs (time stamps, seconds)."""
+        d = self.to_dict()
+        d.pop("created", None)
+        for s in d["scores"]:
+            s.pop("seconds", None)
+            s["score"]["meta"].pop("seconds", None)
+            s["score"]["meta"].pop("timings", None)
+        return d
 
     @classmethod
     def load(cls, path: str | Path) -> "ResultsRecord":

@@ -1,0 +1,73 @@
+"""Ceilings computed once per dataset and cached under ``$BRAINMARK_HOME/ceilings`` as JSON.
+
+The cache key covers everything that can change the value: the ceiling's name and parameters, a checksum of
+the data's values and coordinates, and the brainmark version. A corrupt cache entry is recomputed.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from typing import Any, Callable
+
+import numpy as np
+import xarray as xr
+
+from brainmark._io import atomic_write
+from brainmark._version import __version__
+from brainmark.paths import subdir
+from brainmark.scores import Score
+
+_LOCK = threading.Lock()
+_MEMORY: dict[str, Score] = {}
+
+
+def data_checksum(data: xr.DataArray | np.ndarray) -> str:
+    """sha256 over an array's dims, values and coordinate values: identifies the data a number came from."""
+    h = hashlib.sha256()
+    if isinstance(data, xr.DataArray):
+        h.update(repr(data.dims).encode())
+        for name in sorted(data.coords):
+            coord = data.coords[name]
+            h.update(name.encode() + repr(coord.dims).encode())
+            h.update(np.asarray(coord.values).astype(str).tobytes())
+        values = np.asarray(data.values)
+    else:
+        values = np.asarray(data)
+    h.update(repr(values.shape).encode() + str(values.dtype).encode())
+    h.update(np.ascontiguousarray(values).tobytes())
+    return h.hexdigest()
+
+
+def ceiling_key(name: str, params: dict[str, Any], checksum: str) -> str:
+    payload = json.dumps({"ceiling": name, "params": params, "data": checksum, "brainmark": __version__}, sort_keys=True, default=str)
+    return hashlib.sha256(payload.encode()).hexdigest()[:32]
+
+
+def cached_ceiling(name: str, params: dict[str, Any], checksum: str, compute: Callable[[], Score]) -> Score:
+    """The ceiling from memory, else disk, else ``compute()`` (then stored atomically)."""
+    key = ceiling_key(name, params, checksum)
+    with _LOCK:
+        if key in _MEMORY:
+            return _MEMORY[key]
+    path = subdir("ceilings") / f"{name}-{key}.json"
+    score: Score | None = None
+    if path.exists():
+        try:
+            score = Score.from_dict(json.loads(path.read_text()))
+        except (ValueError, KeyError, TypeError):
+            score = None  # a damaged entry is recomputed and replaced
+    if score is None:
+        score = compute().with_meta(data_checksum=checksum, ceiling_name=name, ceiling_params=params)
+        with atomic_write(path, "w") as f:
+            f.write(json.dumps(score.to_dict(), sort_keys=True, allow_nan=False))
+        # read back what was written so a cold and a warm run return the very same floats
+        score = Score.from_dict(json.loads(path.read_text()))
+    with _LOCK:
+        _MEMORY[key] = score
+    return score
+
+
+def clear_memory_cache() -> None:
+    with _LOCK:
+        _MEMORY.clear()
