@@ -1,0 +1,130 @@
+"""``brainmark serve``, ``brainmark worker`` and ``brainmark leaderboard import|add-user``."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from brainmark.cli.main import app
+
+console = Console()
+leaderboard_app = typer.Typer(help="Manage the leaderboard database (users, imported results).", no_args_is_help=True)
+app.add_typer(leaderboard_app, name="leaderboard")
+
+DB_HELP = "SQLAlchemy URL, e.g. postgresql+psycopg://user:pw@host:5432/db (default: SQLite in $BRAINMARK_HOME)"
+
+
+@app.command()
+def serve(
+    database_url: Optional[str] = typer.Option(None, "--database-url", envvar="BRAINMARK_DATABASE_URL", help=DB_HELP),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="tcp://HOST:PORT of a running Dask scheduler "
+                                            "(default: start a LocalCluster on 127.0.0.1)"),
+    workers: int = typer.Option(2, "--workers", help="LocalCluster worker processes (without --scheduler)"),
+    host: str = typer.Option("127.0.0.1", "--host"),
+    port: int = typer.Option(8000, "--port"),
+    benchmarks: Optional[str] = typer.Option(None, "--benchmarks", help="comma-separated default benchmarks"),
+    time_limit: float = typer.Option(1800, "--time-limit", help="seconds per uploaded-model job"),
+    memory_limit_mb: int = typer.Option(8192, "--memory-limit-mb", help="address-space limit per uploaded-model job"),
+) -> None:
+    """Run the leaderboard website + API and score submissions on Dask workers (one command, one machine)."""
+    import uvicorn
+
+    from brainmark.compute.dask import DaskExecutor
+    from brainmark.leaderboard.sandbox import Limits
+    from brainmark.leaderboard.web import create_app
+
+    executor = DaskExecutor(scheduler=scheduler, n_workers=workers)
+    address = executor.scheduler_address  # starts the LocalCluster / connects now, so failures show at once
+    console.print(f"Dask scheduler: [bold]{address}[/] (add machines with `brainmark worker --scheduler {address}`)")
+    limits = Limits(seconds=time_limit, memory_bytes=memory_limit_mb * 2**20)
+    chosen = [b for b in (benchmarks or "").split(",") if b] or None
+    web = create_app(database_url, executor, limits, chosen)
+    console.print(f"Leaderboard: [bold]http://{host}:{port}/[/]")
+    try:
+        uvicorn.run(web, host=host, port=port, log_level="info")
+    finally:
+        executor.close()
+
+
+@app.command()
+def worker(
+    scheduler: str = typer.Option(..., "--scheduler", help="tcp://HOST:PORT of the leaderboard's Dask scheduler"),
+    nthreads: int = typer.Option(1, "--nthreads"),
+    host: str = typer.Option("127.0.0.1", "--host", help="address this worker listens on"),
+) -> None:
+    """Join a leaderboard's Dask cluster as a scoring worker (needs no database credentials)."""
+    import asyncio
+
+    from distributed import Worker
+
+    async def run() -> None:
+        async with Worker(scheduler, nthreads=nthreads, host=host, dashboard=False) as w:
+            console.print(f"worker {w.address} joined {scheduler}")
+            await w.finished()
+
+    asyncio.run(run())
+
+
+@leaderboard_app.command("import")
+def import_results(
+    files: list[Path] = typer.Argument(..., help="results JSON files written by `brainmark score --output`"),
+    database_url: Optional[str] = typer.Option(None, "--database-url", envvar="BRAINMARK_DATABASE_URL", help=DB_HELP),
+    owner: Optional[str] = typer.Option(None, "--owner", help="user name owning the imported models"),
+    private: bool = typer.Option(False, "--private", help="hide the models from everyone but the owner"),
+) -> None:
+    """Import results files into the leaderboard (each file in one transaction)."""
+    from sqlalchemy import select
+
+    from brainmark.errors import BrainmarkError
+    from brainmark.leaderboard.db import User, open_database
+    from brainmark.leaderboard.store import import_record
+    from brainmark.scoring.results import ResultsRecord
+
+    engine, sessions = open_database(database_url)
+    table = Table("file", "model", "scores", "status")
+    failed: list[str] = []
+    for path in files:
+        try:
+            record = ResultsRecord.load(path)
+            with sessions.begin() as session:
+                user = None
+                if owner:
+                    user = session.scalar(select(User).where(User.name == owner))
+                    if user is None:
+                        raise BrainmarkError(f"no user {owner!r}; create one with `brainmark leaderboard add-user`")
+                import_record(session, record, owner=user, public=not private)
+            table.add_row(str(path), record.model_identifier, str(len(record.scores)), "[green]imported[/]")
+        except (BrainmarkError, OSError) as exc:
+            failed.append(f"{path}: {exc}")
+            table.add_row(str(path), "", "", "[red]failed[/]")
+    console.print(table)
+    engine.dispose()
+    for line in failed:
+        typer.echo(line, err=True)
+    if failed:
+        raise typer.Exit(1)
+
+
+@leaderboard_app.command("add-user")
+def add_user_command(
+    name: str = typer.Argument(..., help="user name"),
+    database_url: Optional[str] = typer.Option(None, "--database-url", envvar="BRAINMARK_DATABASE_URL", help=DB_HELP),
+) -> None:
+    """Create a user and print their API token (shown once; only its hash is stored)."""
+    from brainmark.errors import BrainmarkError
+    from brainmark.leaderboard.db import open_database
+    from brainmark.leaderboard.store import add_user
+
+    engine, sessions = open_database(database_url)
+    try:
+        with sessions.begin() as session:
+            token = add_user(session, name)
+    except BrainmarkError as exc:
+        console.print(f"[red]{exc}[/]")
+        raise typer.Exit(1) from exc
+    finally:
+        engine.dispose()
+    typer.echo(token)

@@ -1,0 +1,200 @@
+"""The leaderboard database: SQLAlchemy 2 models, engine creation and programmatic Alembic migrations.
+
+Tables: users (API token *hashes* only), models, benchmarks (one row per identifier *and* version, so scores of
+different benchmark versions never mix), scores (every field of a results-JSON benchmark score), composites,
+submissions and jobs (one model x benchmark unit of work). SQLite under ``$BRAINMARK_HOME/leaderboard.sqlite`` by
+default; any SQLAlchemy URL (e.g. ``postgresql+psycopg://user:pw@host:5432/db``) otherwise.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    event,
+)
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, sessionmaker
+
+from brainmark import paths
+
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON, bytes: LargeBinary}
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, index=True)
+    created: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Model(Base):
+    __tablename__ = "models"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    identifier: Mapped[str] = mapped_column(String(200), unique=True, index=True)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    public: Mapped[bool] = mapped_column(Boolean, default=True)
+    model_metadata: Mapped[dict[str, Any]] = mapped_column("metadata", JSON, default=dict)
+    environment: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    record_created: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    created: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    owner: Mapped[User | None] = relationship()
+    scores: Mapped[list["ScoreRow"]] = relationship(back_populates="model", cascade="all, delete-orphan")
+    composites: Mapped[list["CompositeRow"]] = relationship(back_populates="model", cascade="all, delete-orphan")
+
+
+class Benchmark(Base):
+    __tablename__ = "benchmarks"
+    __table_args__ = (UniqueConstraint("identifier", "version", name="uq_benchmark_version"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    identifier: Mapped[str] = mapped_column(String(200), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    ceiling: Mapped[float | None] = mapped_column(Float, nullable=True)
+    ceiling_error: Mapped[float | None] = mapped_column(Float, nullable=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    data: Mapped[str] = mapped_column(Text, default="")
+    bibtex: Mapped[str] = mapped_column(Text, default="")
+    scores: Mapped[list["ScoreRow"]] = relationship(back_populates="benchmark")
+
+
+class ScoreRow(Base):
+    """One model's score on one benchmark version: the results-JSON entry, field by field."""
+
+    __tablename__ = "scores"
+    __table_args__ = (UniqueConstraint("model_id", "benchmark_id", name="uq_score_model_benchmark"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    model_id: Mapped[int] = mapped_column(ForeignKey("models.id", ondelete="CASCADE"), index=True)
+    benchmark_id: Mapped[int] = mapped_column(ForeignKey("benchmarks.id"), index=True)
+    raw: Mapped[float | None] = mapped_column(Float, nullable=True)
+    error: Mapped[float | None] = mapped_column(Float, nullable=True)
+    ceiling: Mapped[float | None] = mapped_column(Float, nullable=True)
+    ceiling_error: Mapped[float | None] = mapped_column(Float, nullable=True)
+    ceiled: Mapped[float | None] = mapped_column(Float, nullable=True)
+    ceiled_error: Mapped[float | None] = mapped_column(Float, nullable=True)
+    convention: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    layer: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    seconds: Mapped[float | None] = mapped_column(Float, nullable=True)
+    values: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    labels: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    meta: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    brainmark_version: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    environment: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    model: Mapped[Model] = relationship(back_populates="scores")
+    benchmark: Mapped[Benchmark] = relationship(back_populates="scores")
+
+
+class CompositeRow(Base):
+    __tablename__ = "composites"
+    __table_args__ = (UniqueConstraint("model_id", "identifier", "version", name="uq_composite_model"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    model_id: Mapped[int] = mapped_column(ForeignKey("models.id", ondelete="CASCADE"), index=True)
+    identifier: Mapped[str] = mapped_column(String(200))
+    version: Mapped[int] = mapped_column(Integer)
+    components: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    score: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    ceiled: Mapped[float | None] = mapped_column(Float, nullable=True)
+    model: Mapped[Model] = relationship(back_populates="composites")
+
+
+class Submission(Base):
+    __tablename__ = "submissions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # "zoo" | "upload"
+    model_identifier: Mapped[str] = mapped_column(String(200))
+    public: Mapped[bool] = mapped_column(Boolean, default=True)
+    benchmarks: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    package: Mapped[bytes | None] = mapped_column(nullable=True)  # the validated upload zip
+    factory: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    status: Mapped[str] = mapped_column(String(20), default="queued")
+    log: Mapped[str] = mapped_column(Text, default="")
+    created: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    started: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    finished: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    user: Mapped[User] = relationship()
+    jobs: Mapped[list["Job"]] = relationship(back_populates="submission", cascade="all, delete-orphan")
+
+
+class Job(Base):
+    """One model x benchmark unit of work of a submission."""
+
+    __tablename__ = "jobs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"), index=True)
+    benchmark: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(20), default="queued", index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    log: Mapped[str] = mapped_column(Text, default="")
+    created: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    started: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    finished: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    submission: Mapped[Submission] = relationship(back_populates="jobs")
+
+
+def default_url() -> str:
+    return f"sqlite:///{paths.home() / 'leaderboard.sqlite'}"
+
+
+def make_engine(url: str | None = None) -> Engine:
+    """An engine for ``url`` (default: the SQLite file in the brainmark home)."""
+    url = url or default_url()
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn, _record):  # noqa: ANN001
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def alembic_config(engine: Engine):  # noqa: ANN201
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False).replace("%", "%%"))
+    return cfg
+
+
+def migrate(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema up to ``revision`` with the migrations shipped in the package."""
+    from alembic import command
+
+    cfg = alembic_config(engine)
+    with engine.begin() as connection:
+        cfg.attributes["connection"] = connection
+        command.upgrade(cfg, revision)
+
+
+def open_database(url: str | None = None) -> tuple[Engine, sessionmaker]:
+    """Engine + session factory for ``url``, migrated to the latest schema."""
+    engine = make_engine(url)
+    migrate(engine)
+    return engine, sessionmaker(engine, expire_on_commit=False)

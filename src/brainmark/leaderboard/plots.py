@@ -1,0 +1,89 @@
+"""SVG figures for the web pages (matplotlib, Agg backend, returned as inline SVG text)."""
+from __future__ import annotations
+
+import io
+import math
+from typing import Any, Mapping, Sequence
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+matplotlib.rcParams["svg.hashsalt"] = "brainmark"  # stable ids: same data -> same SVG
+
+
+def _svg(fig) -> str:  # noqa: ANN001
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg", bbox_inches="tight")
+    plt.close(fig)
+    text = buf.getvalue()
+    return text[text.index("<svg"):]
+
+
+def composite_vs_top1(points: Sequence[tuple[str, float, float]]) -> str:
+    """Figure 1 of Schrimpf et al. 2018: brain score (composite) against ImageNet top-1, one dot per model."""
+    fig, ax = plt.subplots(figsize=(6, 4))
+    if points:
+        names, xs, ys = zip(*points)
+        ax.scatter([100 * x for x in xs], ys, s=28, color="#3465a4", edgecolor="white", zorder=3)
+        for name, x, y in points:
+            ax.annotate(name, (100 * x, y), textcoords="offset points", xytext=(4, 4), fontsize=7)
+    else:
+        ax.text(0.5, 0.5, "no model has both an ImageNet top-1 and a composite yet", ha="center", va="center",
+                transform=ax.transAxes, fontsize=9, color="#666")
+    ax.set_xlabel("ImageNet top-1 accuracy (%)")
+    ax.set_ylabel("composite brain score (ceiled)")
+    ax.grid(alpha=0.3)
+    return _svg(fig)
+
+
+def layer_curve(title: str, layers: Mapping[str, float], chosen: str | None) -> str:
+    """Score per candidate layer, in network order, with the committed layer marked."""
+    fig, ax = plt.subplots(figsize=(6, 2.8))
+    names = list(layers)
+    values = [layers[n] for n in names]
+    ax.plot(range(len(names)), values, marker="o", color="#4e9a06")
+    if chosen in layers:
+        i = names.index(chosen)
+        ax.plot([i], [values[i]], marker="*", markersize=14, color="#cc0000", label=f"committed: {chosen}")
+        ax.legend(fontsize=8)
+    ax.set_xticks(range(len(names)))
+    ax.set_xticklabels(names, rotation=60, ha="right", fontsize=7)
+    ax.set_ylabel("score")
+    ax.set_title(title, fontsize=9)
+    ax.grid(alpha=0.3)
+    return _svg(fig)
+
+
+def distribution(values: Sequence[float], highlight: Sequence[tuple[str, float]] = (), label: str = "ceiled score") -> str:
+    """Histogram of all models' scores on one benchmark."""
+    fig, ax = plt.subplots(figsize=(6, 2.8))
+    finite = [v for v in values if v is not None and math.isfinite(v)]
+    if finite:
+        ax.hist(finite, bins=min(20, max(5, len(finite))), color="#75507b", alpha=0.8)
+    for name, v in highlight:
+        ax.axvline(v, color="#cc0000", linestyle="--")
+    ax.set_xlabel(label)
+    ax.set_ylabel("models")
+    ax.set_title(f"{len(finite)} models", fontsize=9)
+    return _svg(fig)
+
+
+def layer_scores(meta: Mapping[str, Any]) -> dict[str, float]:
+    """Per-layer scores recorded in a score's provenance (the layer commitment), if any.
+
+    Looks for a mapping layer -> number under ``layer_scores``, or under ``commitment``/``layer_selection``
+    (as ``scores`` / ``layer_scores``).
+    """
+    candidates: list[Any] = [meta.get("layer_scores")]
+    for key in ("commitment", "layer_selection", "layer_commitment"):
+        sub = meta.get(key)
+        if isinstance(sub, Mapping):
+            candidates += [sub.get("layer_scores"), sub.get("scores")]
+    for c in candidates:
+        if isinstance(c, Mapping) and c and all(isinstance(v, (int, float)) or v is None for v in c.values()):
+            return {str(k): (math.nan if v is None else float(v)) for k, v in c.items()}
+        if isinstance(c, list) and c and all(isinstance(x, Mapping) and "layer" in x for x in c):
+            return {str(x["layer"]): float(x.get("score", math.nan) or math.nan) for x in c}
+    return {}

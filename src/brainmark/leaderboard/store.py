@@ -1,0 +1,252 @@
+"""Leaderboard operations on a database session: users and tokens, importing results records, queries.
+
+Every write happens inside one transaction (``with session.begin()`` at the caller or here), so an import either
+lands completely or not at all.
+"""
+from __future__ import annotations
+
+import hashlib
+import math
+import secrets
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from brainmark.errors import BrainmarkError
+from brainmark.leaderboard.db import Benchmark, CompositeRow, Model, ScoreRow, User, utcnow
+from brainmark.scoring.results import ResultsRecord
+
+TOKEN_BYTES = 32
+
+
+class LeaderboardError(BrainmarkError):
+    """A leaderboard operation was refused (unknown user, permission, bad input)."""
+
+
+class PermissionDenied(LeaderboardError):
+    """The user may not change this model."""
+
+
+def hash_token(token: str) -> str:
+    """SHA-256 of a token: only this is stored (tokens are 256-bit random, so no salt/KDF is needed)."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def add_user(session: Session, name: str) -> str:
+    """Create user ``name`` and return their new API token (shown once; only its hash is stored)."""
+    name = name.strip()
+    if not name or len(name) > 100:
+        raise LeaderboardError("a user name must be 1-100 characters")
+    if session.scalar(select(User).where(User.name == name)) is not None:
+        raise LeaderboardError(f"user {name!r} exists already; pick another name")
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    session.add(User(name=name, token_hash=hash_token(token)))
+    session.flush()
+    return token
+
+
+def authenticate(session: Session, token: str | None) -> User | None:
+    """The user owning ``token``, or None."""
+    if not token:
+        return None
+    return session.scalar(select(User).where(User.token_hash == hash_token(token)))
+
+
+def _num(value: Any) -> float | None:
+    if value is None:
+        return None
+    f = float(value)
+    return f if math.isfinite(f) else None
+
+
+def benchmark_row(session: Session, identifier: str, version: int, **details: Any) -> Benchmark:
+    """Get or create the (identifier, version) benchmark row; fill in details that are still empty."""
+    row = session.scalar(select(Benchmark).where(Benchmark.identifier == identifier, Benchmark.version == version))
+    if row is None:
+        row = Benchmark(identifier=identifier, version=version, description="", data="", bibtex="")
+        session.add(row)
+    for key, value in details.items():
+        if value not in (None, "") and getattr(row, key) in (None, ""):
+            setattr(row, key, value)
+    return row
+
+
+def _benchmark_details(identifier: str, meta: dict[str, Any]) -> dict[str, Any]:
+    """Benchmark description/data/bibtex: from the installed benchmark registry, else the score's provenance."""
+    out: dict[str, Any] = {}
+    datasets = meta.get("datasets")
+    if isinstance(datasets, list) and datasets:
+        out["data"] = ", ".join(map(str, datasets))
+    try:
+        from brainmark.benchmarks.base import load_benchmark
+
+        bench = load_benchmark(identifier)
+        out["description"] = str(getattr(bench, "description", "") or "")
+        out["bibtex"] = str(getattr(bench, "bibtex", "") or "")
+        if getattr(bench, "datasets", None):
+            out["data"] = ", ".join(map(str, bench.datasets))
+    except Exception:  # unknown here (e.g. a plugin benchmark imported from a results file): keep what we have
+        pass
+    return out
+
+
+def import_record(
+    session: Session, record: ResultsRecord, owner: User | None = None, public: bool = True
+) -> Model:
+    """Store a results record: the model row (created or updated) and its benchmark/composite scores.
+
+    A score replaces an earlier one only for the same benchmark *version*; other versions stay separate.
+    Refuses to touch a model owned by another user.
+    """
+    ident = record.model_identifier
+    model = session.scalar(select(Model).where(Model.identifier == ident))
+    if model is None:
+        model = Model(identifier=ident, owner=owner, public=public, model_metadata={}, environment={})
+        session.add(model)
+    elif model.owner_id is not None and (owner is None or owner.id != model.owner_id):
+        raise PermissionDenied(f"model {ident!r} belongs to another user")
+    else:
+        model.public = public if owner is not None else model.public
+    metadata = {k: v for k, v in record.model.items() if k != "identifier"}
+    model.model_metadata = {**(model.model_metadata or {}), **metadata}
+    model.environment = dict(record.environment)
+    model.record_created = record.created or None
+    session.flush()
+    for result in record.scores:
+        score = result.score
+        meta = dict(score.to_dict()["meta"])
+        bench = benchmark_row(
+            session, result.benchmark, result.benchmark_version,
+            ceiling=_num(score.ceiling), ceiling_error=_num(score.ceiling_error), **_benchmark_details(result.benchmark, meta),
+        )
+        session.flush()
+        row = session.scalar(select(ScoreRow).where(ScoreRow.model_id == model.id, ScoreRow.benchmark_id == bench.id))
+        if row is None:
+            row = ScoreRow(model_id=model.id, benchmark_id=bench.id)
+            session.add(row)
+        d = score.to_dict()
+        row.raw, row.error = _num(d["raw"]), _num(d["error"])
+        row.ceiling, row.ceiling_error = _num(d["ceiling"]), _num(d["ceiling_error"])
+        row.ceiled, row.ceiled_error = _num(d["ceiled"]), _num(d["ceiled_error"])
+        row.convention, row.layer, row.seconds = d["convention"], result.layer, _num(result.seconds)
+        row.values, row.labels, row.meta = d["values"], d["labels"], d["meta"]
+        row.brainmark_version = d.get("brainmark_version")
+        row.environment = dict(record.environment)
+        row.created = utcnow()
+    for comp in record.composites:
+        row = session.scalar(
+            select(CompositeRow).where(
+                CompositeRow.model_id == model.id,
+                CompositeRow.identifier == comp.identifier,
+                CompositeRow.version == comp.version,
+            )
+        )
+        if row is None:
+            row = CompositeRow(model_id=model.id, identifier=comp.identifier, version=comp.version)
+            session.add(row)
+        row.components, row.score = list(comp.components), comp.score.to_dict()
+        row.ceiled = _num(comp.score.ceiled)
+    session.flush()
+    return model
+
+
+def export_record(model: Model) -> ResultsRecord:
+    """Rebuild the results record of a stored model (for the downloadable JSON)."""
+    from brainmark.scores import Score
+    from brainmark.scoring.results import BenchmarkResult, CompositeResult
+
+    scores = [
+        BenchmarkResult(
+            benchmark=s.benchmark.identifier,
+            benchmark_version=s.benchmark.version,
+            layer=s.layer,
+            seconds=s.seconds,
+            score=Score.from_dict(score_dict(s)),
+        )
+        for s in sorted(model.scores, key=lambda s: (s.benchmark.identifier, s.benchmark.version))
+    ]
+    composites = [
+        CompositeResult(c.identifier, c.version, list(c.components), Score.from_dict(c.score))
+        for c in model.composites
+    ]
+    return ResultsRecord(
+        model={"identifier": model.identifier, **(model.model_metadata or {})},
+        scores=scores,
+        composites=composites,
+        environment=dict(model.environment or {}),
+        created=model.record_created or "",
+    )
+
+
+def score_dict(s: ScoreRow) -> dict[str, Any]:
+    return {
+        "raw": s.raw, "error": s.error, "ceiling": s.ceiling, "ceiling_error": s.ceiling_error,
+        "ceiled": s.ceiled, "ceiled_error": s.ceiled_error, "convention": s.convention,
+        "values": s.values or {}, "labels": s.labels or {}, "meta": s.meta or {},
+        "brainmark_version": s.brainmark_version,
+    }
+
+
+def visible(model: Model, user: User | None) -> bool:
+    return model.public or (user is not None and model.owner_id == user.id)
+
+
+def imagenet_top1(model: Model) -> float | None:
+    """ImageNet top-1 accuracy: an ``ImageNet*`` benchmark score if present, else the model metadata."""
+    for s in model.scores:
+        if s.benchmark.identifier.lower().startswith("imagenet") and s.raw is not None:
+            return s.raw
+    for key in ("imagenet_top1", "imagenet_top1_accuracy", "top1"):
+        value = (model.model_metadata or {}).get(key)
+        if isinstance(value, (int, float)):
+            return float(value) / 100 if value > 1 else float(value)
+    return None
+
+
+@dataclass
+class Row:
+    model: Model
+    composite: float | None
+    cells: dict[tuple[str, int], ScoreRow] = field(default_factory=dict)
+    top1: float | None = None
+
+
+@dataclass
+class Board:
+    """Everything the leaderboard page and API show."""
+
+    benchmarks: list[Benchmark]
+    rows: list[Row]
+
+
+def composite_of(model: Model, benchmarks: Iterable[Benchmark]) -> float | None:
+    """Mean ceiled score over the board's benchmark columns the model has (ImageNet accuracy excluded).
+
+    Recomputed from the per-benchmark rows so every model on a board is ranked by the same rule, whatever
+    composites its results files carried (those are shown on the model page).
+    """
+    ids = {b.id for b in benchmarks if not b.identifier.lower().startswith("imagenet")}
+    values = [s.ceiled for s in model.scores if s.benchmark_id in ids and s.ceiled is not None]
+    return float(sum(values) / len(values)) if values else None
+
+
+def leaderboard(session: Session, user: User | None = None, search: str = "") -> Board:
+    """Visible models with their latest-version scores per benchmark, ranked by composite."""
+    benchmarks = list(session.scalars(select(Benchmark).order_by(Benchmark.identifier, Benchmark.version)))
+    latest: dict[str, Benchmark] = {}
+    for b in benchmarks:
+        latest[b.identifier] = b  # ordered by version: the last is the newest
+    columns = sorted(latest.values(), key=lambda b: b.identifier)
+    models = session.scalars(
+        select(Model).options(selectinload(Model.scores).selectinload(ScoreRow.benchmark), selectinload(Model.composites))
+    )
+    rows = []
+    for m in models:
+        if not visible(m, user) or (search and search.lower() not in m.identifier.lower()):
+            continue
+        cells = {(s.benchmark.identifier, s.benchmark.version): s for s in m.scores}
+        rows.append(Row(model=m, composite=composite_of(m, columns), cells=cells, top1=imagenet_top1(m)))
+    rows.sort(key=lambda r: (r.composite is None, -(r.composite or 0.0), r.model.identifier))
+    return Board(benchmarks=columns, rows=rows)

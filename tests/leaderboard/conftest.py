@@ -1,0 +1,151 @@
+"""Fixtures for the leaderboard tests: databases (SQLite, throwaway PostgreSQL), results records, a live server,
+and Playwright launched on Debian's Chromium."""
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+from brainmark.scores import Score
+from brainmark.scoring.results import BenchmarkResult, ResultsRecord
+
+CHROMIUM = next((p for p in ("/usr/lib/chromium/chromium", "/usr/bin/chromium") if os.path.exists(p)), None)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):  # noqa: ANN001, ANN201
+    """Drive Debian's Chromium (never a Playwright-downloaded browser)."""
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    }
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'leaderboard.sqlite'}"
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> str:
+    """A throwaway PostgreSQL cluster for the session (RECIPES.md); yields a psycopg 3 URL of an empty database."""
+    bins = sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: [int(x) for x in p.split("/")[-2].split(".")])
+    if not bins:
+        pytest.fail("PostgreSQL is not installed: run scripts/install-system-deps.sh")
+    pgbin = bins[-1]
+    port = free_port()
+    tmp = tempfile.mkdtemp(prefix="pgtest.")
+    as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    if os.geteuid() == 0:
+        shutil.chown(tmp, "postgres")
+    data = f"{tmp}/data"
+    run = lambda *cmd: subprocess.run([*as_postgres, *cmd], check=True, capture_output=True, cwd="/")  # noqa: E731
+    run(f"{pgbin}/initdb", "-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C.UTF-8")
+    run(f"{pgbin}/pg_ctl", "-D", data, "-l", f"{tmp}/server.log", "-w", "-t", "30", "-o",
+        f"-p {port} -k {tmp} -c listen_addresses=127.0.0.1 -c fsync=off", "start")
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+    finally:
+        subprocess.run([*as_postgres, f"{pgbin}/pg_ctl", "-D", data, "-m", "fast", "-w", "stop"], capture_output=True, cwd="/")
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+@pytest.fixture
+def postgres_url(postgres_server: str) -> str:
+    """A fresh, empty database on the session's PostgreSQL server."""
+    import sqlalchemy as sa
+
+    name = f"t{time.time_ns()}"
+    engine = sa.create_engine(postgres_server, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(sa.text(f"CREATE DATABASE {name}"))
+    engine.dispose()
+    return postgres_server.rsplit("/", 1)[0] + f"/{name}"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest) -> str:
+    """Each DB test runs on SQLite and on PostgreSQL."""
+    return request.getfixturevalue(f"{request.param}_url")
+
+
+def _record(identifier: str, scores: dict[str, float], version: int = 1, ceiling: float = 0.8,
+            top1: float | None = None, layer_scores: dict[str, float] | None = None) -> ResultsRecord:
+    model = {"identifier": identifier}
+    if top1 is not None:
+        model["imagenet_top1"] = top1
+    results = [
+        BenchmarkResult(
+            benchmark=bench, benchmark_version=version, layer="layer2", seconds=1.5,
+            score=Score(raw=raw, error=0.01, values={"split": [raw - 0.01, raw + 0.01]},
+                        meta={"seed": 0, "layer_scores": layer_scores or {"layer1": raw / 2, "layer2": raw}}
+                        ).with_ceiling(Score(raw=ceiling, error=0.02), "ratio"),
+        )
+        for bench, raw in scores.items()
+    ]
+    return ResultsRecord(model=model, scores=results, environment={"python": sys.version.split()[0], "brainmark": "0.1.0"})
+
+
+@pytest.fixture
+def make_record() -> Callable[..., ResultsRecord]:
+    """Build a real results record (``identifier``, ``{benchmark: raw}``, ``version``, ``ceiling``, ``top1``)."""
+    return _record
+
+
+@pytest.fixture
+def live_server(tmp_path: Path):  # noqa: ANN201
+    """Start ``uvicorn --factory brainmark.leaderboard.web:app_from_env`` on a free loopback port.
+
+    Yields a function ``start(**env) -> base_url`` so tests choose the database and executor.
+    """
+    procs: list[subprocess.Popen] = []
+
+    def start(database_url: str, executor: str = "none", **extra: str) -> str:
+        port = free_port()
+        env = {**os.environ, "BRAINMARK_LEADERBOARD_DATABASE_URL": database_url,
+               "BRAINMARK_LEADERBOARD_EXECUTOR": executor, "BRAINMARK_HOME": os.environ["BRAINMARK_HOME"], **extra}
+        log = open(tmp_path / f"server-{port}.log", "w")
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "--factory", "brainmark.leaderboard.web:app_from_env",
+             "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+            env=env, stdout=log, stderr=subprocess.STDOUT,
+        )
+        procs.append(proc)
+        import httpx
+
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                raise RuntimeError(f"server exited: {(tmp_path / f'server-{port}.log').read_text()}")
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                    return f"http://127.0.0.1:{port}"
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        raise RuntimeError("server did not come up within 60 s")
+
+    yield start
+    for proc in procs:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
