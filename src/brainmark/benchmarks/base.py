@@ -91,20 +91,22 @@ class BenchmarkFactory:
     """A registered benchmark: ``factory(**options)`` builds it; ``offline``/``kind``/``region``/``description``
     can be listed without constructing it (or touching its data)."""
 
-    def __init__(self, build: Callable[..., Benchmark], *, offline: bool, kind: str, region: str | None, description: str, **defaults: Any) -> None:
+    def __init__(self, build: Callable[..., Benchmark], *, offline: bool, kind: str, region: str | None,
+                 description: str, params: dict[str, Any] | None = None) -> None:
         self.build, self.offline, self.kind, self.region, self.description = build, offline, kind, region, description
-        self.defaults = defaults
+        self.defaults = dict(params or {})
 
     def __call__(self, **options: Any) -> Benchmark:
         return self.build(**{**self.defaults, **options})
 
 
 def register_benchmark(identifier: str, build: Callable[..., Benchmark], *, offline: bool = True, kind: str = NEURAL,
-                       region: str | None = None, description: str = "", **defaults: Any) -> BenchmarkFactory:
-    """Register ``build(identifier=..., **defaults, **options)`` as benchmark ``identifier``."""
+                       region: str | None = None, description: str = "", params: dict[str, Any] | None = None,
+                       replace: bool = False) -> BenchmarkFactory:
+    """Register ``build(identifier=identifier, **params, **options)`` as benchmark ``identifier``."""
     factory = BenchmarkFactory(build, offline=offline, kind=kind, region=region, description=description,
-                               identifier=identifier, **defaults)
-    BENCHMARKS.register(identifier, factory)
+                               params={"identifier": identifier, **(params or {})})
+    BENCHMARKS.register(identifier, factory, replace=replace)
     return factory
 
 

@@ -49,7 +49,7 @@ def _usable(results: Sequence[BenchmarkResult]) -> tuple[list[tuple[str, Benchma
     usable, excluded = [], []
     for r in results:
         group = _group_of(r)
-        if group is None or not math.isfinite(r.score.ceiled):
+        if group is None or not math.isfinite(r.score.ceiled) or r.score.meta.get("in_composites") is False:
             excluded.append(r.benchmark)
         else:
             usable.append((group, r))

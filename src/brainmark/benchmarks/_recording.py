@@ -1,0 +1,81 @@
+"""How benchmarks get a model's responses for a region, with the layer committed on separate selection data.
+
+A neural benchmark hands the model a :class:`LayerSelection`: the selection stimuli and a scoring callable
+(``scorer(layer_activations) -> Score`` on those stimuli, using the benchmark's own metric). The model's
+commitment bookkeeping (``brainmark.models.commitment``) scores every candidate layer with it, freezes the best
+one for the region and records the per-layer table; the benchmark then records the region on its scored
+stimuli. Models that map regions to layers themselves (e.g. CORnet) ignore the selection.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import xarray as xr
+
+from brainmark.data.stimuli import StimulusSet
+from brainmark.scores import Score
+
+
+@dataclass
+class LayerSelection:
+    """Data and metric to choose a region's layer on (never the data that is scored)."""
+
+    key: str
+    stimuli: StimulusSet
+    scorer: Callable[[xr.DataArray], Score]
+    description: str = ""
+
+
+@dataclass
+class Recording:
+    """A model's responses for one region, and how the layer was chosen."""
+
+    assembly: xr.DataArray
+    layer: str | None
+    layer_scores: dict[str, float] = field(default_factory=dict)
+    selection: str | None = None
+
+    def meta(self) -> dict[str, Any]:
+        return {"layer": self.layer, "layer_scores": dict(self.layer_scores), "layer_selection": self.selection}
+
+
+def record_region(model: Any, region: str, stimuli: StimulusSet, *, selection: LayerSelection | None,
+                  number_of_trials: int = 1, time_bins: Any = None) -> Recording:
+    """Commit ``region`` (on ``selection``) and return the model's responses to ``stimuli`` from it.
+
+    Layers fixed by hand or built into the model (e.g. CORnet's areas) are kept; otherwise the model's layer
+    commitment scores every candidate layer on the selection data and freezes the best one.
+    """
+    table: dict[str, float] = {}
+    how = None
+    fixed = _fixed_commitment(model, region)
+    if fixed is not None:
+        how = f"{fixed} commitment"
+    elif selection is not None:
+        table = commit(model, region, selection)
+        how = selection.description or selection.key
+    model.start_recording(region, time_bins)
+    assembly = model.look_at(stimuli, number_of_trials=number_of_trials)
+    layer = assembly.attrs.get("layer")
+    if layer is None and callable(getattr(model, "layer_for", None)):
+        layer = model.layer_for(region)
+    return Recording(assembly, str(layer) if layer is not None else None, table, how)
+
+
+def _fixed_commitment(model: Any, region: str) -> str | None:
+    record = (getattr(model, "commitment", None) or {}).get(region)
+    if isinstance(record, dict) and record.get("source") in ("built-in", "user"):
+        return str(record["source"])
+    return None
+
+
+def commit(model: Any, region: str, selection: LayerSelection) -> dict[str, float]:
+    """Choose and commit ``region``'s layer on the selection data; returns the per-layer score table."""
+    from brainmark.models import commitment as commitment_module
+
+    result = commitment_module.commit_region(model, region, selection.stimuli, selection.scorer, key=selection.key)
+    scores = getattr(result, "layer_scores", None)
+    if scores is None and isinstance(result, dict):
+        scores = result.get("layer_scores") or result.get("scores")
+    return {str(k): float(v) for k, v in dict(scores or {}).items()}

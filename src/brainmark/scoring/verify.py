@@ -1,0 +1,91 @@
+"""``brainmark verify``: recompute a results record with the same model, options and benchmarks, and diff."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from brainmark.scoring.results import ResultsRecord
+
+#: The numbers compared for each score.
+FIELDS = ("raw", "error", "ceiling", "ceiling_error", "ceiled", "ceiled_error")
+
+
+@dataclass(frozen=True)
+class Difference:
+    item: str
+    field: str
+    recorded: Any
+    recomputed: Any
+    difference: float | None
+
+
+@dataclass
+class VerifyReport:
+    differences: list[Difference] = field(default_factory=list)
+    compared: int = 0
+    n_scores: int = 0
+    n_composites: int = 0
+
+    @property
+    def identical(self) -> bool:
+        return not self.differences
+
+
+def _same(a: float, b: float, tolerance: float) -> bool:
+    if math.isnan(a) and math.isnan(b):
+        return True
+    return abs(a - b) <= tolerance
+
+
+def compare_records(recorded: ResultsRecord, recomputed: ResultsRecord, tolerance: float = 0.0) -> VerifyReport:
+    """Every score field, benchmark version, committed layer and composite of ``recorded`` vs ``recomputed``."""
+    report = VerifyReport(n_scores=len(recorded.scores), n_composites=len(recorded.composites))
+    new_scores = {s.benchmark: s for s in recomputed.scores}
+    for old in recorded.scores:
+        new = new_scores.get(old.benchmark)
+        if new is None:
+            report.differences.append(Difference(old.benchmark, "missing", "present", "absent", None))
+            continue
+        for name, a, b in (("benchmark_version", old.benchmark_version, new.benchmark_version), ("layer", old.layer, new.layer)):
+            report.compared += 1
+            if a != b:
+                report.differences.append(Difference(old.benchmark, name, a, b, None))
+        _compare_scores(report, old.benchmark, old.score, new.score, tolerance)
+    new_composites = {c.identifier: c for c in recomputed.composites}
+    for old in recorded.composites:
+        new = new_composites.get(old.identifier)
+        if new is None:
+            report.differences.append(Difference(old.identifier, "missing", "present", "absent", None))
+            continue
+        _compare_scores(report, old.identifier, old.score, new.score, tolerance)
+    return report
+
+
+def _compare_scores(report: VerifyReport, item: str, old: Any, new: Any, tolerance: float) -> None:
+    for name in FIELDS:
+        a, b = float(getattr(old, name)), float(getattr(new, name))
+        report.compared += 1
+        if not _same(a, b, tolerance):
+            diff = abs(a - b) if math.isfinite(a) and math.isfinite(b) else None
+            report.differences.append(Difference(item, name, a, b, diff))
+    report.compared += 1
+    if old.convention != new.convention:
+        report.differences.append(Difference(item, "convention", old.convention, new.convention, None))
+
+
+def verify(path: str | Path, *, tolerance: float = 0.0,
+           rescore: Callable[..., ResultsRecord] | None = None) -> VerifyReport:
+    """Load ``path``, score the same model (same options) on the same benchmarks again, and compare."""
+    recorded = ResultsRecord.load(path)
+    if rescore is None:
+        from brainmark.scoring.api import score_model as rescore
+    benchmarks = [s.benchmark for s in recorded.scores]
+    conventions = {s.score.convention for s in recorded.scores if s.score.convention}
+    options = dict(recorded.model.get("options") or {})
+    kwargs: dict[str, Any] = {"model_options": options, "errors": "record"}
+    if len(conventions) == 1:
+        kwargs["convention"] = conventions.pop()
+    recomputed = rescore(recorded.model_identifier, benchmarks, **kwargs)
+    return compare_records(recorded, recomputed, tolerance)
