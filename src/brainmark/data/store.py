@@ -248,9 +248,10 @@ class Store:
                 except (urllib.error.URLError, socket.timeout, TimeoutError, ConnectionError, http.client.HTTPException) as exc:
                     reason = getattr(exc, "reason", exc)
                     last = DataUnavailableError(f"{file.name}: cannot reach {url} ({reason})")
-                    if attempt == self.retries:
+                    if attempt == self.retries or isinstance(reason, socket.gaierror):  # unknown host: no retry
                         unreachable += 1
                         problems.append(f"cannot reach {url} ({reason})")
+                        break
                     continue
                 actual = file_checksum(part, file.algorithm)
                 if actual != file.digest:

@@ -18,7 +18,7 @@ from brainmark.datasets._shipped import shipped_files
 from brainmark.errors import AssemblyError
 
 FILES = shipped_files("coggan2024")
-LICENSE = "MIT (Brain-Score)"
+LICENSE = "MIT"
 CITATION = """@article{coggan2024occlusion,
   title={Feedforward and feedback contributions to object recognition under occlusion},
   author={Coggan, David D and Tong, Frank},

@@ -17,7 +17,9 @@ from brainmark.data.registry import DatasetEntry, Files, register
 from brainmark.data.stimuli import StimulusSet, StimulusSetError
 
 REPO_URL = "https://raw.githubusercontent.com/cowleygroup/V4_compact_models/f4552ad9/data_V4_responses/"
-LICENSE = "GPL-3.0 (cowleygroup/V4_compact_models)"
+LICENSE = "GPL-3.0"
+NOTES = ("GPL-3.0 as the source repository cowleygroup/V4_compact_models; not shipped, resolved through the store. "
+         "No object labels: cross-validation cannot stratify by object.")
 CITATION = """@article{cowley2023compact,
   title={Compact deep neural network models of visual cortex},
   author={Cowley, Benjamin R and Stan, Patricia L and Pillow, Jonathan W and Smith, Matthew A},
@@ -107,7 +109,7 @@ def _stimuli(session: str):
 
 
 for _session, (_neurons, _images) in SESSIONS.items():
-    _common = dict(citation=CITATION, license=LICENSE, stimulus_set=f"Cowley2023.{_session}")
+    _common = dict(citation=CITATION, license=LICENSE, notes=NOTES, stimulus_set=f"Cowley2023.{_session}")
     if _session == "210325":
         register(DatasetEntry(
             "Cowley2023.210325", "neural", _raw, (RAW_210325, README, LICENSE_FILE),
@@ -125,4 +127,4 @@ for _session, (_neurons, _images) in SESSIONS.items():
     register(DatasetEntry(
         f"Cowley2023.{_session}", "stimuli", _stimuli(_session), (IMAGES[_session], LICENSE_FILE),
         description=f"the {_images} images of session {_session} (112x112 JPEG, {IMAGE_TYPES[_session]})",
-        shape=f"{_images} images", citation=CITATION, license=LICENSE))
+        shape=f"{_images} images", citation=CITATION, license=LICENSE, notes=NOTES))

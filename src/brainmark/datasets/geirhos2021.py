@@ -20,7 +20,8 @@ FILES = shipped_files("geirhos2021")
 CATEGORIES = ("airplane", "bear", "bicycle", "bird", "boat", "bottle", "car", "cat", "chair", "clock", "dog",
               "elephant", "keyboard", "knife", "oven", "truck")
 FOLDERS = {"edge": "edges", "silhouette": "filled-silhouettes"}
-LICENSE = "stimuli CC-BY-4.0 (texture-vs-shape), responses MIT (model-vs-human)"
+LICENSE = "CC-BY-4.0 + MIT"
+NOTES = "stimuli CC-BY-4.0 (rgeirhos/texture-vs-shape); responses MIT (bethgelab/model-vs-human)"
 CITATION = """@inproceedings{geirhos2021partial,
   title={Partial success in closing the gap between human and machine vision},
   author={Geirhos, Robert and Narayanappa, Kantharaju and Mitzkus, Benjamin and Thieringer, Tizian and Bethge, Matthias and Wichmann, Felix A and Brendel, Wieland},
@@ -92,10 +93,10 @@ for _dataset in FOLDERS:
     register(DatasetEntry(
         f"Geirhos2021.{_dataset}", "behavioral", _trials(_dataset), _trial_files,
         description=f"human 16-way classification trials on {_dataset} images (10 subjects x 160 trials)",
-        citation=CITATION, license=LICENSE, stimulus_set=f"Geirhos2021.{_dataset}",
+        citation=CITATION, license=LICENSE, notes=NOTES, stimulus_set=f"Geirhos2021.{_dataset}",
         shape="presentation 1600 (trials)"))
     register(DatasetEntry(
         f"Geirhos2021.{_dataset}", "stimuli", _stimuli(_dataset), _stim_files,
-        description=f"160 {_dataset} images, 16 categories x 10", citation=CITATION, license=LICENSE,
+        description=f"160 {_dataset} images, 16 categories x 10", citation=CITATION, license=LICENSE, notes=NOTES,
         shape="160 images"))
 

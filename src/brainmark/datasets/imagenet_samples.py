@@ -24,4 +24,4 @@ def _stimulus_set(files: Files) -> StimulusSet:
 
 register(DatasetEntry("ImageNetSamples", "stimuli", _stimulus_set, FILES,
                       description="20 ImageNet validation photographs with class index (label) and class_name",
-                      citation=CITATION, license="MIT (foolbox 3.3.4)", shape="20 images"))
+                      citation=CITATION, license="MIT", notes="as distributed with foolbox 3.3.4", shape="20 images"))

@@ -39,7 +39,7 @@ SOURCES = (
 )
 FILES = shipped_files("kriegeskorte2008")
 STIMULUS_SET = "Kriegeskorte2008"
-LICENSE = "MIT (rsatoolbox)"
+LICENSE = "MIT"
 CITATION = """@article{kriegeskorte2008matching,
   title={Matching categorical object representations in inferior temporal cortex of man and monkey},
   author={Kriegeskorte, Nikolaus and Mur, Marieke and Ruff, Douglas A and Kiani, Roozbeh and Bodurka, Jerzy and Esteky, Hossein and Tanaka, Keiji and Bandettini, Peter A},
@@ -104,9 +104,13 @@ def _stimulus_set(files: Files) -> StimulusSet:
     )
 
 
+RDM_FILES = tuple(f for f in FILES if not f.name.startswith("images/"))
+STIMULUS_FILES = tuple(f for f in FILES if f.name != "rdms.npz")
+
+
 def _entry(identifier: str, kind: str, loader, description: str, shape: str) -> DatasetEntry:
     return register(DatasetEntry(
-        identifier, kind, loader, FILES, description=description, citation=CITATION, license=LICENSE,
+        identifier, kind, loader, STIMULUS_FILES if kind == "stimuli" else RDM_FILES, description=description, citation=CITATION, license=LICENSE,
         stimulus_set=STIMULUS_SET, shape=shape, sources=SOURCES,
     ))
 

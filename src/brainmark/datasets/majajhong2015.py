@@ -13,7 +13,8 @@ from brainmark.data.registry import DatasetEntry, Files, register, load_stimulus
 from brainmark.data.stimuli import StimulusSet
 from brainmark.datasets._official import official_file
 
-LICENSE = "see Brain-Score (brain-score/vision data terms); not redistributed by brainmark"
+LICENSE = "Brain-Score terms"
+NOTES = "official Brain-Score file (SHA-1 verified); not redistributed by brainmark"
 DEGREES = 8.0
 CITATION = """@article{majajhong2015simple,
   title={Simple learned weighted sums of inferior temporal neuronal firing rates accurately predict human core object recognition performance},
@@ -55,9 +56,9 @@ for _split, _desc in (("public", "variations 0 and 3 (3,200 images)"), ("private
     register(DatasetEntry(
         f"MajajHong2015.{_split}", "neural", _assembly(_split), (ASSEMBLIES[_split],),
         description=f"macaque V4 (88) and IT (168) sites, {_desc}; official Brain-Score file",
-        citation=CITATION, license=LICENSE, stimulus_set=f"MajajHong2015.{_split}",
+        citation=CITATION, license=LICENSE, notes=NOTES, stimulus_set=f"MajajHong2015.{_split}",
         shape="presentation x neuroid x repetition (NaN-padded)"))
     register(DatasetEntry(
         f"MajajHong2015.{_split}", "stimuli", _stimuli(_split), STIMULI[_split],
-        description=f"HvM images, {_desc}; 8 degrees", citation=CITATION, license=LICENSE,
+        description=f"HvM images, {_desc}; 8 degrees", citation=CITATION, license=LICENSE, notes=NOTES,
         shape="3200 images" if _split == "public" else "2560 images"))

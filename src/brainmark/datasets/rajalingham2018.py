@@ -13,7 +13,8 @@ from brainmark.data.registry import DatasetEntry, Files, register
 from brainmark.data.stimuli import StimulusSet
 from brainmark.datasets._official import official_file
 
-LICENSE = "see Brain-Score (brain-score/vision data terms); not redistributed by brainmark"
+LICENSE = "Brain-Score terms"
+NOTES = "official Brain-Score file (SHA-1 verified); not redistributed by brainmark"
 DEGREES = 8.0
 CITATION = """@article{rajalingham2018large,
   title={Large-scale, high-resolution comparison of the core visual object recognition behavior of humans, monkeys, and state-of-the-art deep artificial neural networks},
@@ -52,9 +53,9 @@ for _split in ("public", "private"):
     register(DatasetEntry(
         f"Rajalingham2018.{_split}", "behavioral", _trials(_split), (ASSEMBLIES[_split],),
         description=f"human match-to-sample trials, 24 objects ({_split}); official Brain-Score file",
-        citation=CITATION, license=LICENSE, stimulus_set=f"Rajalingham2018.{_split}",
+        citation=CITATION, license=LICENSE, notes=NOTES, stimulus_set=f"Rajalingham2018.{_split}",
         shape="presentation (trials)"))
     register(DatasetEntry(
         f"Rajalingham2018.{_split}", "stimuli", _stimuli(_split), STIMULI[_split],
-        description=f"objectome images ({_split}); 8 degrees", citation=CITATION, license=LICENSE,
+        description=f"objectome images ({_split}); 8 degrees", citation=CITATION, license=LICENSE, notes=NOTES,
         shape="240 images" if _split == "private" else "images"))
