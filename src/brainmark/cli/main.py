@@ -32,4 +32,5 @@ def main(
 # Sub-commands: each module defines a Typer app or commands on `app`.
 # (added by the modules of each layer below)
 from brainmark.cli import serve as _serve  # noqa: E402,F401
+from brainmark.cli import datasets as _datasets  # noqa: E402,F401
 from brainmark.cli import score as _score  # noqa: E402,F401
