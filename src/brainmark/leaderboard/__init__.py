@@ -1,17 +1,26 @@
 """brainmark.leaderboard: the self-hostable platform (database, web leaderboard, submissions, scoring workers).
 
-Import the pieces from their modules (``db``, ``store``, ``web``, ``workers``, ``sandbox``, ``uploads``); the
-names below are the main entry points.
+Modules: ``db`` (tables, migrations), ``store`` (users, import, queries), ``web`` (FastAPI app), ``workers``
+(job dispatcher), ``jobs`` (what a worker runs), ``sandbox`` / ``uploads`` (untrusted code). The names below load
+lazily, so the sandboxed child process does not import the database layer.
 """
-from brainmark.leaderboard.db import open_database
-from brainmark.leaderboard.store import add_user, authenticate, import_record, leaderboard
+from __future__ import annotations
 
-__all__ = ["open_database", "add_user", "authenticate", "import_record", "leaderboard", "create_app"]
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "open_database": "brainmark.leaderboard.db",
+    "add_user": "brainmark.leaderboard.store",
+    "authenticate": "brainmark.leaderboard.store",
+    "import_record": "brainmark.leaderboard.store",
+    "leaderboard": "brainmark.leaderboard.store",
+    "create_app": "brainmark.leaderboard.web",
+}
+__all__ = list(_EXPORTS)
 
 
-def __getattr__(name: str):  # noqa: ANN202 - lazy: the web app pulls in FastAPI and matplotlib
-    if name == "create_app":
-        from brainmark.leaderboard.web import create_app
-
-        return create_app
-    raise AttributeError(name)
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'brainmark.leaderboard' has no attribute {name!r}")

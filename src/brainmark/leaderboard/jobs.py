@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import tempfile
 import traceback
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -61,7 +60,3 @@ def run_job(spec: dict[str, Any]) -> dict[str, Any]:
         return _score_zoo(spec)
     except Exception as exc:  # reported to the submitter, the worker lives on
         return {"ok": False, "record": None, "log": f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}"}
-
-
-def limits_dict(limits: Limits) -> dict[str, Any]:
-    return asdict(limits)

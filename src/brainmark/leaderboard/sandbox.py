@@ -1,7 +1,8 @@
 """Run untrusted code in a separate, limited process.
 
-Limits: wall-clock time (the whole process group is killed), address space (``RLIMIT_AS``), CPU seconds
-(``RLIMIT_CPU``), written file size (``RLIMIT_FSIZE``) and core dumps off. The environment is scrubbed to a short
+Limits: wall-clock time and resident memory of the whole process tree (watched by the parent; past either the
+process group is killed), plus kernel limits set before exec: address space (``RLIMIT_AS``, a backstop),
+CPU seconds (``RLIMIT_CPU``), written file size (``RLIMIT_FSIZE``) and no core dumps. The environment is scrubbed to a short
 allow-list (no database URL, no tokens, no proxies), and the process gets no network through ``unshare --net``
 (a new, empty network namespace) where the kernel allows it (root, or unprivileged user namespaces); otherwise it
 runs with the host network and the result says so.
@@ -14,9 +15,12 @@ import resource
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+import psutil
 
 #: Environment variables a sandboxed process may see (values taken from the parent when set).
 ENV_ALLOW = ("PATH", "LANG", "LC_ALL", "TZ", "BRAINMARK_DATA_MIRROR", "BRAINMARK_PROGRESS", "OMP_NUM_THREADS")
@@ -24,9 +28,18 @@ ENV_ALLOW = ("PATH", "LANG", "LC_ALL", "TZ", "BRAINMARK_DATA_MIRROR", "BRAINMARK
 
 @dataclass(frozen=True)
 class Limits:
+    """``seconds`` wall clock; ``memory_bytes`` resident memory of the whole process tree (watched, then killed);
+    ``address_space_bytes`` the hard ``RLIMIT_AS`` backstop (None: memory + 16 GiB, since PyTorch reserves
+    several GiB of address space it never touches); ``file_bytes`` largest file the code may write."""
+
     seconds: float = 1800.0
     memory_bytes: int = 8 * 1024**3
     file_bytes: int = 2 * 1024**3
+    address_space_bytes: int | None = None
+
+    @property
+    def address_space(self) -> int:
+        return self.address_space_bytes or self.memory_bytes + 16 * 1024**3
 
 
 @dataclass
@@ -37,10 +50,11 @@ class SandboxResult:
     seconds: float
     timed_out: bool
     network_isolated: bool
+    memory_exceeded: bool = False
 
     @property
     def out_of_memory(self) -> bool:
-        return "MemoryError" in self.stderr or "Cannot allocate memory" in self.stderr or "std::bad_alloc" in self.stderr
+        return self.memory_exceeded or "MemoryError" in self.stderr or "Cannot allocate memory" in self.stderr or "std::bad_alloc" in self.stderr
 
     def describe(self) -> str:
         """One line saying how the process ended."""
@@ -70,7 +84,7 @@ def network_isolation_prefix() -> tuple[str, ...]:
 
 def _limit(limits: Limits) -> None:
     """Runs in the child between fork and exec."""
-    resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
+    resource.setrlimit(resource.RLIMIT_AS, (limits.address_space, limits.address_space))
     cpu = int(limits.seconds) + 5
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
     resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_bytes, limits.file_bytes))
@@ -86,30 +100,53 @@ def scrubbed_env(home: Path, extra: dict[str, str] | None = None) -> dict[str, s
     return env
 
 
+def _tree_rss(proc: psutil.Process) -> int:
+    total = 0
+    for p in [proc, *proc.children(recursive=True)]:
+        try:
+            total += p.memory_info().rss
+        except psutil.Error:
+            pass
+    return total
+
+
 def run_sandboxed(
     argv: list[str], workdir: Path, limits: Limits = Limits(), env: dict[str, str] | None = None,
-    isolate_network: bool = True,
+    isolate_network: bool = True, poll_seconds: float = 0.1,
 ) -> SandboxResult:
-    """Run ``argv`` in ``workdir`` under ``limits``; never raises for the child's failures."""
+    """Run ``argv`` in ``workdir`` under ``limits``; never raises for the child's failures.
+
+    The parent watches the child's process tree: past the wall-clock limit or the resident-memory limit the
+    whole process group is killed. Output goes to files (no pipe can fill up and block the child).
+    """
     workdir = Path(workdir)
     prefix = network_isolation_prefix() if isolate_network else ()
     start = time.monotonic()
-    proc = subprocess.Popen(
-        [*prefix, *argv], cwd=workdir, env=env if env is not None else scrubbed_env(workdir),
-        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        errors="replace", start_new_session=True, preexec_fn=functools.partial(_limit, limits), close_fds=True,
-    )
-    timed_out = False
-    try:
-        out, err = proc.communicate(timeout=limits.seconds)
-    except subprocess.TimeoutExpired:
-        timed_out = True
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        out, err = proc.communicate()
-    return SandboxResult(proc.returncode, out[-20000:], err[-20000:], time.monotonic() - start, timed_out, bool(prefix))
+    timed_out = memory_exceeded = False
+    with tempfile.TemporaryFile("w+", errors="replace") as out, tempfile.TemporaryFile("w+", errors="replace") as err:
+        proc = subprocess.Popen(
+            [*prefix, *argv], cwd=workdir, env=env if env is not None else scrubbed_env(workdir),
+            stdin=subprocess.DEVNULL, stdout=out, stderr=err, start_new_session=True,
+            preexec_fn=functools.partial(_limit, limits), close_fds=True,
+        )
+        watched = psutil.Process(proc.pid)
+        while proc.poll() is None:
+            if time.monotonic() - start > limits.seconds:
+                timed_out = True
+            elif _tree_rss(watched) > limits.memory_bytes:
+                memory_exceeded = True
+            if timed_out or memory_exceeded:
+                try:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                proc.wait()
+                break
+            time.sleep(poll_seconds)
+        out.seek(0), err.seek(0)
+        stdout, stderr = out.read()[-20000:], err.read()[-20000:]
+    return SandboxResult(proc.returncode, stdout, stderr, time.monotonic() - start, timed_out, bool(prefix),
+                         memory_exceeded)
 
 
 def python_argv(module: str, *args: str) -> list[str]:

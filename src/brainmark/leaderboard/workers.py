@@ -9,6 +9,7 @@ Jobs left ``running`` by a stopped server are re-queued when the next dispatcher
 from __future__ import annotations
 
 import logging
+from dataclasses import asdict
 import threading
 from typing import Any, Callable
 
@@ -30,8 +31,7 @@ def job_spec(job: Job, limits: Limits) -> dict[str, Any]:
     sub = job.submission
     return {
         "job_id": job.id, "kind": sub.kind, "model_identifier": sub.model_identifier, "benchmark": job.benchmark,
-        "factory": sub.factory, "package": sub.package, "limits": {
-            "seconds": limits.seconds, "memory_bytes": limits.memory_bytes, "file_bytes": limits.file_bytes},
+        "factory": sub.factory, "package": sub.package, "limits": asdict(limits),
     }
 
 
