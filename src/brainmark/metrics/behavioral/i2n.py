@@ -30,6 +30,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 import xarray as xr
 from scipy.special import ndtri
 
@@ -193,20 +194,27 @@ class EncodedTrials:
 
 
 def encode_trials(trials: Trials) -> EncodedTrials:
-    objects = np.unique(np.concatenate([trials.truth, trials.sample, trials.distractor]).astype(str))
-    images, first, image = np.unique(trials.stimulus_id.astype(str), return_index=True, return_inverse=True)
-    code = {name: i for i, name in enumerate(objects.tolist())}
-    truth = np.array([code[t] for t in trials.truth.tolist()])
-    sample = np.array([code[s] for s in trials.sample.tolist()])
-    distractor = np.array([code[d] for d in trials.distractor.tolist()])
-    choice = np.array([code.get(c, -1) for c in trials.choice.tolist()])
+    objects = np.asarray(sorted(set(pd.unique(trials.truth)) | set(pd.unique(trials.sample))
+                                | set(pd.unique(trials.distractor))), dtype=object)
+    image, images = pd.factorize(trials.stimulus_id, sort=True)
+    images = np.asarray(images, dtype=object)
+
+    index = pd.Index(objects)
+
+    def codes(values: np.ndarray) -> np.ndarray:  # -1 for values that are not one of the objects
+        return np.asarray(index.get_indexer(values), dtype=np.int64)
+
+    truth, sample, distractor, choice = (codes(v) for v in (trials.truth, trials.sample, trials.distractor,
+                                                            trials.choice))
+    truth_of_image = np.empty(len(images), dtype=np.int64)
+    truth_of_image[image[::-1]] = truth[::-1]
     same = np.flatnonzero(sample == distractor)
     if len(same):
         raise BehavioralDataError(
             f"{len(same)} trials offer the same object as sample and distractor (e.g. stimulus "
             f"{trials.stimulus_id[same[0]]!r}); each trial needs two different objects"
         )
-    return EncodedTrials(images=images, objects=objects, truth_of_image=truth[first], image=image,
+    return EncodedTrials(images=images, objects=objects, truth_of_image=truth_of_image, image=image.astype(np.int64),
                          sample=sample, distractor=distractor, choice=choice)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 import xarray as xr
 
 from brainmark.errors import BrainmarkError
@@ -38,7 +39,13 @@ def _coord(assembly: xr.DataArray, *names: str, required: bool = True, what: str
 
 
 def _strings(values: np.ndarray) -> np.ndarray:
-    return np.asarray([str(v) for v in np.asarray(values).tolist()], dtype=object)
+    """Labels as an array of strings (unicode arrays and object arrays of str are kept as they are)."""
+    values = np.asarray(values)
+    if values.dtype.kind == "U":
+        return values
+    if values.dtype.kind == "O" and pd.api.types.infer_dtype(values, skipna=False) == "string":
+        return values
+    return np.asarray([str(v) for v in values.tolist()], dtype=object)
 
 
 @dataclass(frozen=True)
@@ -91,8 +98,8 @@ def read_trials(assembly: xr.DataArray, *, match_to_sample: bool) -> Trials:
 
 
 def _check_truth_per_stimulus(stimulus_id: np.ndarray, truth: np.ndarray) -> None:
-    ids, inverse = np.unique(stimulus_id.astype(str), return_inverse=True)
-    _, truth_codes = np.unique(truth.astype(str), return_inverse=True)
+    inverse, ids = pd.factorize(stimulus_id)
+    truth_codes, _ = pd.factorize(truth)
     first = np.full(len(ids), -1)
     first[inverse[::-1]] = truth_codes[::-1]
     bad = np.flatnonzero(first[inverse] != truth_codes)

@@ -1,0 +1,120 @@
+"""Benchmark: brainmark's I2n metric + ceiling vs the official brainscore-vision implementation.
+
+Identical, objectome-sized synthetic inputs (24 objects x 10 images = 240 images, 300,000 match-to-sample trials
+sampled from known per-image confusions) are written to netCDF; brainmark scores them in-process and the official
+``I2n`` (brainscore-vision 2.4.2, metrics/i1i2) scores the same files in ``bench/.official-venv`` as a separate
+process (bench/official_i2n.py). Both use the official false-alarm rule and the official 2 seeded split halves.
+
+    .venv/bin/python bench/bench_behavioral.py [--trials 300000] [--repeats 3] [--no-official]
+
+Prints a table of times (metric, ceiling), per-split values and the largest absolute difference.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import xarray as xr
+from rich.console import Console
+from rich.table import Table
+
+from brainmark.metrics.behavioral import I2n, I2nCeiling
+
+HERE = Path(__file__).resolve().parent
+OFFICIAL_PYTHON = HERE / ".official-venv" / "bin" / "python"
+
+
+def objectome_like(n_objects=24, images_per_object=10, n_trials=300_000, seed=2018):
+    rng = np.random.default_rng(seed)
+    objects = np.array([f"object{i:02d}" for i in range(n_objects)], dtype=object)
+    images = np.array([f"image{o:02d}_{k:02d}" for o in range(n_objects) for k in range(images_per_object)],
+                      dtype=object)
+    truth = np.repeat(np.arange(n_objects), images_per_object)
+    logits = rng.normal(0, 1.5, (len(images), n_objects))
+    logits[np.arange(len(images)), truth] += 3.0
+    human_p = np.exp(logits) / np.exp(logits).sum(1, keepdims=True)
+    image = rng.integers(0, len(images), n_trials)
+    target = truth[image]
+    distractor = (target + rng.integers(1, n_objects, n_trials)) % n_objects
+    p_wrong = human_p[image, distractor] / (human_p[image, distractor] + human_p[image, target])
+    choice = np.where(rng.random(n_trials) < p_wrong, distractor, target)
+    trials = xr.DataArray(
+        objects[choice], dims="presentation",
+        coords={"stimulus_id": ("presentation", images[image]), "truth": ("presentation", objects[target]),
+                "sample_obj": ("presentation", objects[target]), "dist_obj": ("presentation", objects[distractor]),
+                "choice": ("presentation", objects[choice])},
+    )
+    # a model that is related to, but not identical with, the humans' confusions
+    model_logits = logits + rng.normal(0, 1.0, logits.shape)
+    model_p = np.exp(model_logits) / np.exp(model_logits).sum(1, keepdims=True)
+    model = xr.DataArray(model_p, dims=("presentation", "choice"),
+                         coords={"stimulus_id": ("presentation", images), "choice": objects})
+    return trials, model
+
+
+def time_brainmark(trials, model, repeats):
+    metric, ceiling = I2n(fa_rule="official"), I2nCeiling(fa_rule="official")
+    metric_times, ceiling_times = [], []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        score = metric(model, trials)
+        metric_times.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        ceil = ceiling(trials)
+        ceiling_times.append(time.perf_counter() - start)
+    return score, ceil, min(metric_times), min(ceiling_times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--trials", type=int, default=300_000)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--no-official", action="store_true")
+    args = parser.parse_args()
+
+    trials, model = objectome_like(n_trials=args.trials)
+    score, ceil, t_metric, t_ceiling = time_brainmark(trials, model, args.repeats)
+    table = Table(title=f"I2n, 240 images x 24 objects, {args.trials:,} trials (fa_rule=official, 2 splits)")
+    for col in ("implementation", "metric s", "ceiling s", "split r_st", "split r_tt", "raw", "ceiling", "ceiled"):
+        table.add_column(col, justify="right")
+    table.add_row("brainmark", f"{t_metric:.3f}", f"{t_ceiling:.3f}",
+                  " ".join(f"{v:.6f}" for v in score.values["split"]),
+                  " ".join(f"{v:.6f}" for v in ceil.values["split"]),
+                  f"{score.raw:.6f}", f"{score.ceiling:.6f}", f"{score.ceiled:.6f}")
+    summary = []
+    if not args.no_official and OFFICIAL_PYTHON.exists():
+        with tempfile.TemporaryDirectory() as tmp:
+            tmp = Path(tmp)
+            trials.to_netcdf(tmp / "trials.nc")
+            model.to_netcdf(tmp / "probabilities.nc")
+            subprocess.run([str(OFFICIAL_PYTHON), "-W", "ignore", str(HERE / "official_i2n.py"), str(tmp / "trials.nc"),
+                            str(tmp / "probabilities.nc"), str(tmp / "official.json"), "i2n"], check=True)
+            official = json.loads((tmp / "official.json").read_text())["i2n"]
+        table.add_row("brainscore-vision 2.4.2", f"{official['score_seconds']:.3f}", f"{official['ceiling_seconds']:.3f}",
+                      " ".join(f"{v:.6f}" for v in official["split_scores"]),
+                      " ".join(f"{v:.6f}" for v in official["split_ceilings"]),
+                      f"{official['raw']:.6f}", f"{official['ceiling']:.6f}", f"{official['ceiled']:.6f}")
+        diffs = np.abs(np.r_[score.values["split"] - official["split_scores"],
+                             ceil.values["split"] - official["split_ceilings"],
+                             score.ceiled - official["ceiled"]])
+        speed_metric = official["score_seconds"] / t_metric
+        speed_ceiling = official["ceiling_seconds"] / t_ceiling
+        summary = [f"speed-up: metric {speed_metric:.0f}x, ceiling {speed_ceiling:.0f}x, "
+                   f"together {(official['score_seconds'] + official['ceiling_seconds']) / (t_metric + t_ceiling):.0f}x",
+                   f"max |difference| over split scores, split ceilings and ceiled score: {diffs.max():.2e}"]
+    console = Console()
+    console.print(table)
+    for line in summary:
+        console.print(line)
+    if not summary:
+        console.print("official venv not found (bench/.official-venv): brainmark timings only", style="yellow")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
