@@ -71,6 +71,41 @@ def time_brainmark(trials, model, repeats):
     return score, ceil, min(metric_times), min(ceiling_times)
 
 
+def error_consistency_rows(tmp: Path, use_official: bool) -> list[list[str]]:
+    """Error consistency on the real Geirhos2021 edge / silhouette trials, brainmark vs official.
+
+    Ceiling = human-to-human kappa; "model" = subject-01's responses (no-answers replaced by the truth).
+    """
+    from brainmark.data import load_dataset
+    from brainmark.metrics import load_ceiling, load_metric
+
+    rows = []
+    for dataset in ("edge", "silhouette"):
+        trials = load_dataset(f"Geirhos2021.{dataset}")
+        trials = trials.drop_vars([c for c in trials.coords if c not in ("stimulus_id", "truth", "subject", "condition")])
+        one = trials[trials["subject"] == "subject-01"]
+        labels = np.where(np.isin(one.values, np.unique(trials["truth"].values)), one.values, one["truth"].values)
+        model = xr.DataArray(labels, dims="presentation",
+                             coords={c: ("presentation", one[c].values) for c in ("stimulus_id", "truth", "condition")})
+        start = time.perf_counter()
+        ceiling = load_ceiling("error_consistency")(trials)
+        score = load_metric("error_consistency")(model, trials)
+        seconds = time.perf_counter() - start
+        row = [dataset, f"{ceiling.raw:.6f}", f"{score.raw:.6f}", f"{seconds:.3f}"]
+        if use_official:
+            trials.to_netcdf(tmp / f"ec_{dataset}.nc")
+            model.to_netcdf(tmp / f"ec_model_{dataset}.nc")
+            subprocess.run([str(OFFICIAL_PYTHON), "-W", "ignore", str(HERE / "official_error_consistency.py"),
+                            str(tmp / f"ec_{dataset}.nc"), str(tmp / f"ec_model_{dataset}.nc"),
+                            str(tmp / f"ec_{dataset}.json")], check=True)
+            official = json.loads((tmp / f"ec_{dataset}.json").read_text())
+            row += [f"{official['ceiling']:.6f}", f"{official['score']:.6f}",
+                    f"{official['ceiling_seconds'] + official['score_seconds']:.3f}",
+                    f"{max(abs(official['ceiling'] - ceiling.raw), abs(official['score'] - score.raw)):.1e}"]
+        rows.append(row)
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trials", type=int, default=300_000)
@@ -108,12 +143,24 @@ def main() -> None:
         summary = [f"speed-up: metric {speed_metric:.0f}x, ceiling {speed_ceiling:.0f}x, "
                    f"together {(official['score_seconds'] + official['ceiling_seconds']) / (t_metric + t_ceiling):.0f}x",
                    f"max |difference| over split scores, split ceilings and ceiled score: {diffs.max():.2e}"]
-    console = Console()
+    console = Console(width=200)
     console.print(table)
     for line in summary:
         console.print(line)
     if not summary:
         console.print("official venv not found (bench/.official-venv): brainmark timings only", style="yellow")
+
+    use_official = not args.no_official and OFFICIAL_PYTHON.exists()
+    with tempfile.TemporaryDirectory() as tmp:
+        rows = error_consistency_rows(Path(tmp), use_official)
+    ec = Table(title="Error consistency on the real Geirhos2021 trials (ceiling = human-to-human kappa; "
+                     "model = subject-01's responses)")
+    for col in ("dataset", "brainmark ceiling", "brainmark score", "brainmark s") + (
+            ("official ceiling", "official score", "official s", "max |diff|") if use_official else ()):
+        ec.add_column(col, justify="right")
+    for row in rows:
+        ec.add_row(*row)
+    console.print(ec)
 
 
 if __name__ == "__main__":
