@@ -34,3 +34,5 @@ def main(
 from brainmark.cli import serve as _serve  # noqa: E402,F401
 from brainmark.cli import datasets as _datasets  # noqa: E402,F401
 from brainmark.cli import score as _score  # noqa: E402,F401
+from brainmark.cli import models as _models  # noqa: E402,F401
+from brainmark.cli import cache as _cache  # noqa: E402,F401
