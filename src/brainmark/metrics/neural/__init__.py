@@ -1,1 +1,52 @@
-"""Neural metrics: predictivity (PLS, ridge, linear), internal-consistency ceilings, RSA, CKA."""
+"""Neural metrics: predictivity (PLS, ridge, linear), internal-consistency ceilings, RSA, CKA.
+
+Importing this package registers them: metrics ``pls``, ``ridge``, ``linear``, ``rsa``, ``cka``; ceilings
+``internal_consistency``, ``rsa`` and its alias ``rdm_noise_ceiling``.
+"""
+from brainmark.metrics.neural._common import MetricInputError, pearson_columns, spearman_brown
+from brainmark.metrics.neural.ceiling import InternalConsistency
+from brainmark.metrics.neural.cka import CKA, linear_cka
+from brainmark.metrics.neural.pls import PLSRegression, fit_pls_splits
+from brainmark.metrics.neural.predictivity import (
+    CrossRegressedCorrelation,
+    linear_metric,
+    pls_metric,
+    ridge_metric,
+)
+from brainmark.metrics.neural.regression import DEFAULT_ALPHAS, LinearRegressionLS, RidgeLOO
+from brainmark.metrics.neural.rsa import RSA, RDMNoiseCeiling, compare, kendall_tau_a, rdm
+from brainmark.metrics.neural.splits import SplitScheme
+from brainmark.metrics.registry import CEILINGS, METRICS
+
+METRICS.register("pls", pls_metric)
+METRICS.register("ridge", ridge_metric)
+METRICS.register("linear", linear_metric)
+METRICS.register("rsa", RSA)
+METRICS.register("cka", CKA)
+CEILINGS.register("internal_consistency", InternalConsistency)
+CEILINGS.register("rsa", RDMNoiseCeiling)
+CEILINGS.register("rdm_noise_ceiling", RDMNoiseCeiling)
+
+__all__ = [
+    "CKA",
+    "CrossRegressedCorrelation",
+    "DEFAULT_ALPHAS",
+    "InternalConsistency",
+    "LinearRegressionLS",
+    "MetricInputError",
+    "PLSRegression",
+    "RDMNoiseCeiling",
+    "RSA",
+    "RidgeLOO",
+    "SplitScheme",
+    "compare",
+    "fit_pls_splits",
+    "kendall_tau_a",
+    "linear_cka",
+    "linear_metric",
+    "pearson_columns",
+    "pls_metric",
+    "rdm",
+    "ridge_metric",
+    "spearman_brown",
+]

@@ -1,0 +1,158 @@
+"""Internal-consistency (split-half) noise ceiling of a neural assembly with repetitions.
+
+Official numerics (brainscore-vision 2.4.2): ``ShuffleSplit(n_splits=10, train_size=0.5, random_state=1)`` over the
+sorted unique repetition values gives the same two halves for every stimulus; each half is averaged per stimulus
+(NaN-aware here, for NaN-padded repeats); Pearson r per neuroid across stimuli; Spearman-Brown ``2r / (1 + r)``;
+median over neuroids; mean over halvings; error = std over halvings (ddof=0) / sqrt(n).
+"""
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+import xarray as xr
+from sklearn.model_selection import ShuffleSplit
+
+from brainmark.data.assembly import NEUROID, PRESENTATION, REPETITION
+from brainmark.metrics.neural._common import (
+    MetricInputError,
+    array_sha1,
+    base_meta,
+    mean_and_error,
+    nanmedian_rows,
+    pearson_columns_nan,
+    spearman_brown,
+    squeeze_time_bin,
+)
+from brainmark.scores import Score
+
+
+def repetition_array(assembly: xr.DataArray) -> tuple[np.ndarray, list[str], list[str], np.ndarray]:
+    """``(values[stimulus, neuroid, repetition], stimulus_ids, neuroid_ids, repetition_values)`` from either layout.
+
+    Layouts: a ``repetition`` dim (NaN-padded), or the official flat one (repeated ``stimulus_id`` along
+    ``presentation`` with a ``repetition`` coordinate). Missing (stimulus, repetition) cells are NaN.
+    """
+    if not isinstance(assembly, xr.DataArray):
+        raise MetricInputError(f"the ceiling needs an xarray.DataArray, got {type(assembly).__name__}")
+    assembly = squeeze_time_bin(assembly, "assembly")
+    for coord in ("stimulus_id", "neuroid_id"):
+        if coord not in assembly.coords:
+            raise MetricInputError(f"assembly is missing the {coord!r} coordinate")
+    neuroids = [str(v) for v in assembly["neuroid_id"].values]
+    if REPETITION in assembly.dims:
+        a = assembly.transpose(PRESENTATION, NEUROID, REPETITION)
+        reps = np.asarray(a[REPETITION].values) if REPETITION in a.coords else np.arange(a.sizes[REPETITION])
+        order = np.argsort(reps, kind="stable")
+        return np.asarray(a.values, dtype=float)[:, :, order], [str(s) for s in a["stimulus_id"].values], neuroids, reps[order]
+    if "repetition" not in assembly.coords or assembly["repetition"].dims != (PRESENTATION,):
+        raise MetricInputError(
+            "the internal-consistency ceiling needs repetitions: a 'repetition' dim or a 'repetition' coordinate on "
+            "'presentation' (with repeated stimulus ids); this assembly has neither"
+        )
+    a = assembly.transpose(PRESENTATION, NEUROID)
+    sids = np.asarray([str(s) for s in a["stimulus_id"].values])
+    uniq, first, s_index = np.unique(sids, return_index=True, return_inverse=True)
+    order = np.argsort(first)
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    s_index = rank[s_index]
+    reps, r_index = np.unique(np.asarray(a["repetition"].values), return_inverse=True)
+    if len(set(zip(s_index.tolist(), r_index.tolist()))) != len(sids):
+        raise MetricInputError("some stimulus has the same repetition value twice; repetition values must be unique per stimulus")
+    out = np.full((len(uniq), a.sizes[NEUROID], len(reps)), np.nan)
+    out[s_index, :, r_index] = np.asarray(a.values, dtype=float)
+    return out, uniq[order].tolist(), neuroids, reps
+
+
+def _half_means(values: np.ndarray, halves: list[tuple[np.ndarray, np.ndarray]]) -> list[tuple[np.ndarray, np.ndarray]]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return [(np.nanmean(values[:, :, h1], axis=2), np.nanmean(values[:, :, h2], axis=2)) for h1, h2 in halves]
+
+
+class InternalConsistency:
+    """``ceiling(assembly) -> Score``: split-half reliability with Spearman-Brown correction.
+
+    ``bootstrap`` > 0 adds a percentile confidence interval (``ci``) over stimuli resampled with replacement
+    (seed ``bootstrap_seed``), in ``meta["bootstrap"]`` and ``values["bootstrap"]``.
+    """
+
+    def __init__(
+        self,
+        n_splits: int = 10,
+        random_state: int = 1,
+        *,
+        bootstrap: int = 0,
+        ci: float = 0.95,
+        bootstrap_seed: int = 0,
+    ) -> None:
+        self.n_splits = n_splits
+        self.random_state = random_state
+        self.bootstrap = bootstrap
+        self.ci = ci
+        self.bootstrap_seed = bootstrap_seed
+
+    def get_params(self) -> dict[str, Any]:
+        return {
+            "n_splits": self.n_splits,
+            "random_state": self.random_state,
+            "bootstrap": self.bootstrap,
+            "ci": self.ci,
+            "bootstrap_seed": self.bootstrap_seed,
+        }
+
+    def _split_values(self, half_means: list[tuple[np.ndarray, np.ndarray]], rows: np.ndarray | slice) -> np.ndarray:
+        """Spearman-Brown-corrected r per (halving, neuroid) over the stimuli ``rows``."""
+        return np.stack([spearman_brown(pearson_columns_nan(h1[rows], h2[rows])) for h1, h2 in half_means])
+
+    def __call__(self, assembly: xr.DataArray) -> Score:
+        values, stimuli, neuroids, reps = repetition_array(assembly)
+        n_stim, n_neur, n_rep = values.shape
+        if n_rep < 2:
+            raise MetricInputError(f"the internal-consistency ceiling needs >= 2 repetitions, got {n_rep}")
+        if np.isinf(values).any():
+            raise MetricInputError("assembly contains inf values; remove them before computing a ceiling")
+        if n_stim < 3:
+            raise MetricInputError(f"the internal-consistency ceiling needs >= 3 stimuli, got {n_stim}")
+        splitter = ShuffleSplit(n_splits=int(self.n_splits), train_size=0.5, random_state=self.random_state)
+        halves = list(splitter.split(np.zeros(n_rep)))
+        half_means = _half_means(values, halves)
+        per = self._split_values(half_means, slice(None))
+        split_scores = nanmedian_rows(per)
+        raw, error = mean_and_error(split_scores)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            per_neuroid = np.nanmean(per, axis=0)
+        out_values = {"split": split_scores, "neuroid": per_neuroid}
+        extra: dict[str, Any] = {}
+        if self.bootstrap:
+            rng = np.random.default_rng(self.bootstrap_seed)
+            boots = np.empty(int(self.bootstrap))
+            for b in range(int(self.bootstrap)):
+                rows = rng.integers(0, n_stim, n_stim)
+                boots[b] = np.nanmean(nanmedian_rows(self._split_values(half_means, rows)))
+            lo, hi = np.nanpercentile(boots, [50 * (1 - self.ci), 50 * (1 + self.ci)])
+            out_values["bootstrap"] = boots
+            extra["bootstrap"] = {"n": int(self.bootstrap), "ci": self.ci, "low": float(lo), "high": float(hi),
+                                  "seed": self.bootstrap_seed, "over": "stimuli, resampled with replacement"}
+        n_missing = int(np.isnan(values).sum())
+        meta = base_meta(
+            "internal_consistency",
+            self.get_params(),
+            seeds={"halves": self.random_state, **({"bootstrap": self.bootstrap_seed} if self.bootstrap else {})},
+            split_scheme={"splitter": "ShuffleSplit", "n_splits": int(self.n_splits), "train_size": 0.5,
+                          "over": "sorted unique repetition values", "random_state": self.random_state},
+            halves=[[reps[h].tolist() for h in pair] for pair in halves],
+            n_stimuli=n_stim,
+            n_neuroids=n_neur,
+            n_repetitions=n_rep,
+            missing_values=n_missing,
+            aggregation="Pearson r per neuroid between half means (NaN-aware); Spearman-Brown 2r/(1+r); "
+            "median over neuroids; mean over halvings",
+            error="std over halvings (ddof=0) / sqrt(n_splits)",
+            data_sha1=array_sha1(np.nan_to_num(values, nan=-1e300)),
+            **extra,
+        )
+        return Score(raw=raw, error=error, values=out_values, labels={"neuroid": neuroids}, meta=meta)

@@ -1,0 +1,172 @@
+"""Cross-validated neural predictivity: regress model features onto neural responses, correlate on held-out stimuli.
+
+Official numerics (Schrimpf et al. 2018; brainscore-vision 2.4.2): per split, fit on the training stimuli, predict the
+test stimuli, Pearson r per neuroid across test stimuli, median over neuroids; score = mean over splits, error =
+std over splits (ddof=0, as xarray) / sqrt(n_splits). Targets with repetitions are averaged first (NaN-aware).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from brainmark.metrics.neural._common import (
+    MetricInputError,
+    array_sha1,
+    base_meta,
+    mean_and_error,
+    nanmedian_rows,
+    pearson_columns,
+    prepare_source,
+    prepare_target,
+)
+from brainmark.metrics.neural.pls import fit_pls_splits
+from brainmark.metrics.neural.regression import DEFAULT_ALPHAS, LinearRegressionLS, RidgeLOO
+from brainmark.metrics.neural.splits import SplitScheme
+from brainmark.scores import Score
+
+REGRESSIONS = ("pls", "ridge", "linear")
+
+
+class CrossRegressedCorrelation:
+    """``metric(source, target) -> Score``: cross-validated regression + per-neuroid Pearson r.
+
+    Parameters follow scikit-learn style (stored, no work in ``__init__``): ``regression`` (pls | ridge | linear),
+    ``n_components`` (PLS), ``alphas`` (ridge grid; one penalty per neuroid by leave-one-out within each training
+    split), and the split scheme (``n_splits``, ``train_size``, ``kfold``, ``stratify_on``, ``random_state``).
+
+    Handling of awkward input (recorded in ``meta``): PLS components are clipped to ``min(n_train - 1,
+    n_features)``; constant features carry no information and are ignored by centring (all-constant features are an
+    error); neuroids whose held-out predictions or responses are constant get NaN and are left out of the median.
+    """
+
+    def __init__(
+        self,
+        regression: str = "pls",
+        *,
+        n_components: int = 25,
+        alphas: tuple[float, ...] = DEFAULT_ALPHAS,
+        n_splits: int = 10,
+        train_size: float = 0.9,
+        kfold: bool = False,
+        stratify_on: str | None = "object_name",
+        random_state: int = 1,
+    ) -> None:
+        self.regression = regression
+        self.n_components = n_components
+        self.alphas = alphas
+        self.n_splits = n_splits
+        self.train_size = train_size
+        self.kfold = kfold
+        self.stratify_on = stratify_on
+        self.random_state = random_state
+
+    def get_params(self) -> dict[str, Any]:
+        params: dict[str, Any] = {
+            "regression": self.regression,
+            "n_splits": self.n_splits,
+            "train_size": self.train_size,
+            "kfold": self.kfold,
+            "stratify_on": self.stratify_on,
+            "random_state": self.random_state,
+        }
+        if self.regression == "pls":
+            params["n_components"] = self.n_components
+        if self.regression == "ridge":
+            params["alphas"] = [float(a) for a in self.alphas]
+        return params
+
+    def __call__(self, source: xr.DataArray, target: xr.DataArray) -> Score:
+        if self.regression not in REGRESSIONS:
+            raise MetricInputError(f"unknown regression {self.regression!r}; choose one of {', '.join(REGRESSIONS)}")
+        target = prepare_target(target)
+        source = prepare_source(source, target)
+        X = np.asarray(source.values, dtype=float)
+        Y = np.asarray(target.values, dtype=float)
+        n, p = X.shape
+        q = Y.shape[1]
+        if n < 4:
+            raise MetricInputError(f"cross-validated predictivity needs at least 4 stimuli, got {n}")
+        if np.ptp(X, axis=0).max(initial=0.0) == 0:
+            raise MetricInputError("all source features are constant across stimuli; the model response carries no signal")
+        scheme = SplitScheme(self.n_splits, self.train_size, self.kfold, self.stratify_on, self.random_state)
+        splits, split_record = scheme.split(n, scheme.labels_for(target))
+        meta_extra: dict[str, Any] = {}
+        min_train = min(len(tr) for tr, _ in splits)
+        if min_train < 3:
+            raise MetricInputError(f"a training split has only {min_train} stimuli; use more stimuli or fewer splits")
+        r = np.full((len(splits), q), np.nan)
+        if self.regression == "pls":
+            k = int(self.n_components)
+            if k < 1:
+                raise MetricInputError(f"n_components must be >= 1, got {self.n_components}")
+            k_used = min(k, min_train - 1, p)
+            if k_used < k:
+                meta_extra["n_components_clipped"] = {
+                    "requested": k,
+                    "used": k_used,
+                    "reason": f"min(n_train - 1, n_features) = {min(min_train - 1, p)}",
+                }
+            meta_extra["n_components_used"] = k_used
+            masks = np.zeros((len(splits), n), dtype=bool)
+            for s, (train, _test) in enumerate(splits):
+                masks[s, train] = True
+            fit = fit_pls_splits(X, Y, masks, k_used)
+            for s, (_train, test) in enumerate(splits):
+                r[s] = pearson_columns(fit.predict(s, X[test]), Y[test])
+        else:
+            alphas = np.zeros((len(splits), q)) if self.regression == "ridge" else None
+            for s, (train, test) in enumerate(splits):
+                model = RidgeLOO(self.alphas) if self.regression == "ridge" else LinearRegressionLS()
+                model.fit(X[train], Y[train])
+                r[s] = pearson_columns(model.predict(X[test]), Y[test])
+                if alphas is not None:
+                    alphas[s] = model.alpha_
+            if alphas is not None:
+                meta_extra["alpha_selection"] = "per neuroid, exact leave-one-out squared error within each training split"
+        split_scores = nanmedian_rows(r)
+        raw, error = mean_and_error(split_scores)
+        with np.errstate(invalid="ignore"):
+            per_neuroid = np.nanmean(np.where(np.isfinite(r), r, np.nan), axis=0) if np.isfinite(r).any() else np.full(q, np.nan)
+        values = {"split": split_scores, "neuroid": per_neuroid}
+        if self.regression == "ridge":
+            values["alpha"] = np.median(alphas, axis=0)
+        n_nan = int((~np.isfinite(r)).any(axis=0).sum())
+        if n_nan:
+            meta_extra["neuroids_with_undefined_r"] = n_nan
+        meta = base_meta(
+            self.regression,
+            self.get_params(),
+            seeds={"split": self.random_state},
+            split_scheme=split_record,
+            n_stimuli=n,
+            n_features=p,
+            n_neuroids=q,
+            aggregation="Pearson r per neuroid on test stimuli; median over neuroids; mean over splits",
+            error="std over splits (ddof=0) / sqrt(n_splits)",
+            target_sha1=array_sha1(Y),
+            **meta_extra,
+        )
+        return Score(
+            raw=raw,
+            error=error,
+            values=values,
+            labels={"neuroid": [str(v) for v in target["neuroid_id"].values]},
+            meta=meta,
+        )
+
+
+def pls_metric(**params: Any) -> CrossRegressedCorrelation:
+    """PLS predictivity (25 components, no scaling): the official Brain-Score neural metric."""
+    return CrossRegressedCorrelation("pls", **params)
+
+
+def ridge_metric(**params: Any) -> CrossRegressedCorrelation:
+    """Ridge predictivity with a per-neuroid penalty chosen by leave-one-out within each training split."""
+    return CrossRegressedCorrelation("ridge", **params)
+
+
+def linear_metric(**params: Any) -> CrossRegressedCorrelation:
+    """Ordinary-least-squares predictivity (minimum-norm when features outnumber stimuli)."""
+    return CrossRegressedCorrelation("linear", **params)
