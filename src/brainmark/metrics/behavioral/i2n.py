@@ -27,6 +27,8 @@ Pipeline (shared by the family):
 from __future__ import annotations
 
 import math
+import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -95,7 +97,7 @@ def dprime_matrix(rates: np.ndarray, truth_of_image: np.ndarray, n_objects: int,
         per_object = group_nanmean(rates, truth_of_image, n_objects)  # [object shown, distractor]
         false_alarms = per_object.T[truth_of_image]  # images of the distractor whose distractor is the target
     elif fa_rule == "paper":
-        with np.errstate(invalid="ignore"), _quiet():
+        with _quiet():
             column = np.nanmean(rates, axis=0)  # all images (not of the object) whose distractor is the object
         false_alarms = np.broadcast_to(column[truth_of_image][:, None], rates.shape)
     else:
@@ -128,7 +130,7 @@ def behavioral_signature(rates: np.ndarray, truth_of_image: np.ndarray, n_object
         return dprime
     dprime = normalize(dprime, truth_of_image, n_objects)
     if variant == "i1n":
-        with np.errstate(invalid="ignore"), _quiet():
+        with _quiet():
             return np.nanmean(dprime, axis=1)
     return dprime
 
@@ -157,18 +159,12 @@ def split_halves(n: int, n_splits: int, random_state: int) -> list[tuple[np.ndar
     return halves
 
 
-class _quiet:
-    """Silence numpy's 'Mean of empty slice' RuntimeWarning for all-NaN groups (they become NaN on purpose)."""
-
-    def __enter__(self):
-        import warnings
-
-        self._ctx = warnings.catch_warnings()
-        self._ctx.__enter__()
+@contextmanager
+def _quiet():
+    """Silence numpy's 'Mean of empty slice' RuntimeWarning: all-NaN groups become NaN on purpose."""
+    with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-
-    def __exit__(self, *exc):
-        return self._ctx.__exit__(*exc)
+        yield
 
 
 # ----------------------------------------------------------------------------------------------------------------
