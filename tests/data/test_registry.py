@@ -71,3 +71,31 @@ def test_register_routes_stimulus_sets():
     assert STIMULUS_SETS.factory("Test.stimuli") is entry
     with pytest.raises(ValueError, match="kind"):
         DatasetEntry("Test.bad", "weird", lambda files: None, ())
+
+
+def test_shipped_datasets_work_on_a_fresh_machine_without_mirror(brainmark_home, monkeypatch):
+    monkeypatch.setenv("BRAINMARK_DATA_MIRROR", "")
+    monkeypatch.setattr("urllib.request.urlopen", _no_network)
+    for identifier in ("Kriegeskorte2008.humanIT", "Coggan2024.fMRI", "Geirhos2021.silhouette"):
+        assert load_dataset(identifier).size > 0
+    assert len(brainmark.load_stimulus_set("ImageNetSamples")) == 20
+
+
+def test_store_only_dataset_without_mirror_or_network_says_how_to_fix(brainmark_home, monkeypatch):
+    from brainmark.data.store import DataUnavailableError
+
+    monkeypatch.setenv("BRAINMARK_DATA_MIRROR", "")
+    monkeypatch.setattr("urllib.request.urlopen", _no_network)
+    monkeypatch.setattr("brainmark.data.store.time.sleep", lambda seconds: None)
+    with pytest.raises(DataUnavailableError) as err:
+        load_dataset("Cowley2023.201025")
+    message = str(err.value)
+    assert "responses_201025.npy" in message and "raw.githubusercontent.com/cowleygroup" in message
+    assert "BRAINMARK_DATA_MIRROR" in message and "cowley2023_v4/responses_repeat_averaged" in message
+    assert not any(p.suffix == ".npy" for p in (brainmark_home / "data").rglob("*"))
+
+
+def _no_network(*args, **kwargs):
+    import urllib.error
+
+    raise urllib.error.URLError("network is unreachable (test)")
