@@ -190,11 +190,11 @@ class EncodedTrials:
 
 
 def encode_trials(trials: Trials) -> EncodedTrials:
+    """Integer codes of match-to-sample trials; objects = every name shown as sample, truth or distractor."""
     objects = np.asarray(sorted(set(pd.unique(trials.truth)) | set(pd.unique(trials.sample))
                                 | set(pd.unique(trials.distractor))), dtype=object)
     image, images = pd.factorize(trials.stimulus_id, sort=True)
     images = np.asarray(images, dtype=object)
-
     index = pd.Index(objects)
 
     def codes(values: np.ndarray) -> np.ndarray:  # -1 for values that are not one of the objects
