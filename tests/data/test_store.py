@@ -257,3 +257,23 @@ def test_data_file_validation():
         DataFile("a", "sha1:" + "0" * 64)
     with pytest.raises(DataFileError):
         DataFile("../a", "sha256:" + "0" * 64)
+
+
+def test_zip_symlink_member_is_rejected(http_server, store):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zf:
+        link = zipfile.ZipInfo("link.png")
+        link.external_attr = (0o120777 << 16)
+        zf.writestr(link, "/etc/passwd")
+    f = make_file(http_server, "/link.zip", buffer.getvalue(), name="link.zip")
+    with pytest.raises(UnsafeArchiveError, match="symbolic link"):
+        store.extract(f)
+
+
+def test_partial_file_larger_than_expected_is_discarded(http_server, store):
+    f = make_file(http_server, "/big.bin")
+    part = store.entry_dir(f) / f".{f.name}.part"
+    part.parent.mkdir(parents=True)
+    part.write_bytes(b"z" * (len(BODY) + 10))
+    assert store.fetch(f).read_bytes() == BODY
+    assert http_server.requests[-1] == ("/big.bin", None)  # started over, no Range
