@@ -277,3 +277,12 @@ def test_partial_file_larger_than_expected_is_discarded(http_server, store):
     part.write_bytes(b"z" * (len(BODY) + 10))
     assert store.fetch(f).read_bytes() == BODY
     assert http_server.requests[-1] == ("/big.bin", None)  # started over, no Range
+
+
+def test_verify_refetches_a_damaged_cache_entry(http_server, store):
+    f = make_file(http_server, "/rot.bin")
+    path = store.fetch(f)
+    path.write_bytes(b"\0" * len(BODY))  # same size, damaged content
+    assert store.fetch(f) == path  # a plain use checks the size only
+    assert store.fetch(f, verify=True).read_bytes() == BODY
+    assert http_server.count("/rot.bin") == 2

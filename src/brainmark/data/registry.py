@@ -90,12 +90,12 @@ class DatasetEntry:
     def load(self, store: Store | None = None) -> Any:
         return self.loader(Files(self, store or default_store()))
 
-    def fetch(self, store: Store | None = None) -> list[Path]:
-        """Fetch and verify every file (and extract archives); returns their local paths."""
+    def fetch(self, store: Store | None = None, *, verify: bool = True) -> list[Path]:
+        """Fetch every file (re-hashing cached ones when ``verify``) and extract archives; returns local paths."""
         store = store or default_store()
         paths = []
         for f in self.files:
-            paths.append(store.fetch(f))
+            paths.append(store.fetch(f, verify=verify))
             if f.archive:
                 store.extract(f)
         return paths

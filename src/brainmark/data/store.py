@@ -136,15 +136,21 @@ class Store:
         return path.is_file() and (file.size is None or path.stat().st_size == file.size)
 
     # --- fetching -------------------------------------------------------------------------------------------
-    def fetch(self, file: DataFile) -> Path:
-        """A verified local path of ``file`` (see the module docstring for the resolution order)."""
+    def fetch(self, file: DataFile, *, verify: bool = False) -> Path:
+        """A verified local path of ``file`` (see the module docstring for the resolution order).
+
+        Cache entries were verified when they entered the cache; later uses check their size only, unless
+        ``verify`` re-hashes them (a damaged entry is then removed and fetched again).
+        """
         if file.shipped:
             return verify_shipped(file)
-        if self._cache_ok(file):
+        if self._cache_ok(file) and not verify:
             return self.cache_path(file)
         with self._lock(file):
-            if self._cache_ok(file):  # another process finished it while we waited
-                return self.cache_path(file)
+            if self._cache_ok(file):  # present already, or another process finished it while we waited
+                if not verify or file_checksum(self.cache_path(file), file.algorithm) == file.digest:
+                    return self.cache_path(file)
+                self.cache_path(file).unlink()
             problems: list[str] = []
             path = self._from_mirror(file, problems)
             if path is None:
