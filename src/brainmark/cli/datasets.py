@@ -1,16 +1,17 @@
 """``brainmark datasets list | show ID | fetch ID...``: what data is registered, where it comes from, and getting it."""
 from __future__ import annotations
 
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from brainmark.cli.main import app
-from brainmark.data.registry import DATASETS, STIMULUS_SETS, DatasetEntry, _ensure_registered
-from brainmark.data.store import DataFetchError, Store, mirror_folders
-from brainmark.registry import UnknownIdentifierError
+
+if TYPE_CHECKING:  # the data layer imports xarray: load it only when a datasets command runs
+    from brainmark.data.registry import DatasetEntry
+    from brainmark.data.store import Store
 
 datasets_app = typer.Typer(help="List, inspect and fetch the registered datasets and stimulus sets.", no_args_is_help=True)
 app.add_typer(datasets_app, name="datasets")
@@ -26,7 +27,9 @@ def _size(n: int) -> str:
     return f"{n:.1f} GB"
 
 
-def _entries() -> list[DatasetEntry]:
+def _entries() -> list["DatasetEntry"]:
+    from brainmark.data.registry import DATASETS, STIMULUS_SETS, DatasetEntry, _ensure_registered
+
     _ensure_registered()
     out = []
     for registry in (DATASETS, STIMULUS_SETS):
@@ -37,7 +40,10 @@ def _entries() -> list[DatasetEntry]:
     return sorted(out, key=lambda e: (e.identifier, e.kind == "stimuli"))
 
 
-def _find(identifier: str) -> list[DatasetEntry]:
+def _find(identifier: str) -> list["DatasetEntry"]:
+    from brainmark.data.registry import DATASETS
+    from brainmark.registry import UnknownIdentifierError
+
     found = [e for e in _entries() if e.identifier == identifier]
     if not found:
         try:
@@ -47,7 +53,7 @@ def _find(identifier: str) -> list[DatasetEntry]:
     return found
 
 
-def _status(entry: DatasetEntry, store: Store) -> str:
+def _status(entry: "DatasetEntry", store: "Store") -> str:
     if entry.shipped:
         return "[green]shipped[/green]"
     if entry.is_available(store):
@@ -62,6 +68,8 @@ def list_command(
     kind: Optional[str] = typer.Option(None, help="Only this kind: neural, rdm, behavioral or stimuli."),
 ) -> None:
     """Every registered dataset and stimulus set: kind, size, license, and whether it is available offline."""
+    from brainmark.data.store import Store
+
     store = Store()
     table = Table(title="brainmark datasets", title_justify="left")
     table.add_column("identifier", no_wrap=True)
@@ -79,6 +87,8 @@ def list_command(
 @datasets_app.command("show")
 def show_command(identifier: str = typer.Argument(..., metavar="ID")) -> None:
     """Citation, license, files (checksum, size, URLs, mirror path) and shape of one dataset or stimulus set."""
+    from brainmark.data.store import Store
+
     console = Console()
     store = Store()
     for entry in _find(identifier):
@@ -120,6 +130,8 @@ def fetch_command(
     identifiers: list[str] = typer.Argument(..., metavar="ID...", help="Datasets or stimulus sets; 'all' for every one."),
 ) -> None:
     """Fetch and verify every file of the given datasets (cache -> mirror -> download)."""
+    from brainmark.data.store import DataFetchError, Store, mirror_folders
+
     console = Console()
     store = Store()
     entries = _entries() if identifiers == ["all"] else [e for i in identifiers for e in _find(i)]
