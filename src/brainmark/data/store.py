@@ -229,7 +229,7 @@ class Store:
         if not file.urls:
             raise DataUnavailableError(
                 f"{file.name} is not in the cache or any mirror and has no download URL"
-                f"{_problems(problems)}. {MIRROR_HINT} (expected at <mirror>/{file.mirror_path})"
+                f"{_problems(problems)}. {_hint(file)}"
             )
         part = self.entry_dir(file) / f".{file.name}.part"
         part.parent.mkdir(parents=True, exist_ok=True)
@@ -264,7 +264,7 @@ class Store:
                     part.unlink(missing_ok=True)
                     last = ChecksumMismatchError(
                         f"{file.name} downloaded from {url} has {file.algorithm} {actual}, expected {file.digest}; "
-                        f"the file was discarded and the cache left unchanged. {MIRROR_HINT}"
+                        f"the file was discarded and the cache left unchanged. {_hint(file)}"
                     )
                     problems.append(f"checksum mismatch from {url}")
                     break
@@ -272,16 +272,17 @@ class Store:
         if unreachable == len(file.urls):
             raise DataUnavailableError(
                 f"{file.name}: no network and no mirror copy; tried {', '.join(file.urls)}{_problems(problems)}. "
-                f"{MIRROR_HINT} (expected at <mirror>/{file.mirror_path})"
+                f"{_hint(file)}"
             )
         assert last is not None
         if isinstance(last, ChecksumMismatchError):
             raise last
         if isinstance(last, DownloadHTTPError):
-            raise DownloadHTTPError(f"{last}{_problems(problems[:-1])}. {MIRROR_HINT}", last.status)
+            others = [p for p in problems if p != str(last)]
+            raise DownloadHTTPError(f"{last}{_problems(others)}. {_hint(file)}", last.status)
         if isinstance(last, TruncatedDownloadError):
-            raise TruncatedDownloadError(f"{last} (after {self.retries + 1} attempts). {MIRROR_HINT}")
-        raise type(last)(f"{last}. {MIRROR_HINT}")
+            raise TruncatedDownloadError(f"{last} (after {self.retries + 1} attempts). {_hint(file)}")
+        raise type(last)(f"{last}. {_hint(file)}")
 
     def _transfer(self, url: str, part: Path, file: DataFile) -> None:
         """Download ``url`` into ``part``, resuming from its current size when the server honours Range."""
@@ -330,8 +331,14 @@ class Store:
             )
 
 
+def _hint(file: DataFile) -> str:
+    where = f" (this file is expected at <mirror>/{file.mirror_path})" if file.mirror_path else ""
+    return MIRROR_HINT + where
+
+
 def _problems(problems: list[str]) -> str:
-    return f" ({'; '.join(problems)})" if problems else ""
+    unique = list(dict.fromkeys(problems))
+    return f" ({'; '.join(unique)})" if unique else ""
 
 
 def mirror_folders() -> list[Path]:
