@@ -6,6 +6,7 @@ std over splits (ddof=0, as xarray) / sqrt(n_splits). Targets with repetitions a
 """
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -127,8 +128,9 @@ class CrossRegressedCorrelation:
                 meta_extra["alpha_selection"] = "per neuroid, exact leave-one-out squared error within each training split"
         split_scores = nanmedian_rows(r)
         raw, error = mean_and_error(split_scores)
-        with np.errstate(invalid="ignore"):
-            per_neuroid = np.nanmean(np.where(np.isfinite(r), r, np.nan), axis=0) if np.isfinite(r).any() else np.full(q, np.nan)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN neuroids stay NaN
+            per_neuroid = np.nanmean(r, axis=0)
         values = {"split": split_scores, "neuroid": per_neuroid}
         if self.regression == "ridge":
             values["alpha"] = np.median(alphas, axis=0)
