@@ -13,8 +13,14 @@ from typing import Any, Callable
 
 import xarray as xr
 
+from brainmark._version import __version__
 from brainmark.data.stimuli import StimulusSet
 from brainmark.scores import Score
+
+
+def selection_key(benchmark: str, version: int, data_checksum: str, stimuli_hash: str) -> str:
+    """Names a benchmark's selection data and metric for the commitment record (changes with any of them)."""
+    return f"{benchmark}-v{version}-bm{__version__}-{data_checksum[:10]}{stimuli_hash[:10]}"
 
 
 @dataclass
@@ -25,6 +31,9 @@ class LayerSelection:
     stimuli: StimulusSet
     scorer: Callable[[xr.DataArray], Score]
     description: str = ""
+    #: True when selection reuses the scored images with other recordings (e.g. other subjects), so the
+    #: "no shared stimuli" check of the commitment does not apply.
+    same_stimuli: bool = False
 
 
 @dataclass
@@ -53,7 +62,7 @@ def record_region(model: Any, region: str, stimuli: StimulusSet, *, selection: L
     if fixed is not None:
         how = f"{fixed} commitment"
     elif selection is not None:
-        table = commit(model, region, selection)
+        table = commit(model, region, selection, stimuli)
         how = selection.description or selection.key
     model.start_recording(region, time_bins)
     assembly = model.look_at(stimuli, number_of_trials=number_of_trials)
@@ -70,12 +79,10 @@ def _fixed_commitment(model: Any, region: str) -> str | None:
     return None
 
 
-def commit(model: Any, region: str, selection: LayerSelection) -> dict[str, float]:
+def commit(model: Any, region: str, selection: LayerSelection, reported: StimulusSet) -> dict[str, float]:
     """Choose and commit ``region``'s layer on the selection data; returns the per-layer score table."""
-    from brainmark.models import commitment as commitment_module
+    from brainmark.models.commitment import commit_region
 
-    result = commitment_module.commit_region(model, region, selection.stimuli, selection.scorer, key=selection.key)
-    scores = getattr(result, "layer_scores", None)
-    if scores is None and isinstance(result, dict):
-        scores = result.get("layer_scores") or result.get("scores")
-    return {str(k): float(v) for k, v in dict(scores or {}).items()}
+    record = commit_region(model, region, selection.stimuli, selection.scorer, selection.key,
+                           reported_stimuli=None if selection.same_stimuli else reported)
+    return {str(k): float(v) for k, v in dict(record.scores or {}).items()}

@@ -7,7 +7,7 @@ from typing import Any, Callable
 import xarray as xr
 
 from brainmark.benchmarks._data import data_files, load_dataset, load_stimuli, select_region, unique_stimulus_ids
-from brainmark.benchmarks._recording import LayerSelection, record_region
+from brainmark.benchmarks._recording import LayerSelection, record_region, selection_key
 from brainmark.benchmarks.base import NEURAL, Benchmark
 from brainmark.benchmarks.ceilings import cached_ceiling, data_checksum
 from brainmark.data.assembly import average_repetitions
@@ -76,7 +76,7 @@ class NeuralPredictivityBenchmark(Benchmark):
         selection_target = average_repetitions(select_region(self._selection_loader(), self.region))
         metric = self._metric()
         stimuli = load_stimuli(self.selection_stimulus_set, unique_stimulus_ids(selection_target), self.visual_degrees)
-        key = f"{self.metric_name}:{data_checksum(selection_target)[:16]}:{stimuli.content_hash()[:16]}"
+        key = selection_key(self.identifier, self.version, data_checksum(selection_target), stimuli.content_hash())
         return LayerSelection(key=key, stimuli=stimuli, scorer=lambda activations: metric(activations, selection_target),
                               description=self.selection_description or f"{self.metric_name} on {self.selection_stimulus_set}")
 

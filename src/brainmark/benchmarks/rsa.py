@@ -11,7 +11,7 @@ from typing import Any, Callable
 import xarray as xr
 
 from brainmark.benchmarks._data import data_files, load_stimuli
-from brainmark.benchmarks._recording import LayerSelection, record_region
+from brainmark.benchmarks._recording import LayerSelection, record_region, selection_key
 from brainmark.benchmarks.base import NEURAL, Benchmark
 from brainmark.benchmarks.ceilings import cached_ceiling, data_checksum
 from brainmark.scores import DEFAULT_CONVENTION, Score
@@ -65,9 +65,9 @@ class RSABenchmark(Benchmark):
         selection = self._selection_loader()
         metric = self._metric()
         stimuli = load_stimuli(self.stimulus_set, [str(s) for s in selection[ROW].values], self.visual_degrees)
-        key = f"rsa-{self.comparator}-{self.distance}:{data_checksum(selection)[:16]}:{stimuli.content_hash()[:16]}"
+        key = selection_key(self.identifier, self.version, data_checksum(selection), stimuli.content_hash())
         return LayerSelection(key=key, stimuli=stimuli, scorer=lambda activations: metric(activations, selection),
-                              description=self.selection_description)
+                              description=self.selection_description, same_stimuli=True)
 
     def _score(self, model: Any) -> Score:
         target = self.target

@@ -17,9 +17,11 @@ def _fmt(value: float | None, digits: int = 3) -> str:
 def results_table(record: ResultsRecord) -> Table:
     """benchmark, raw, ceiling, ceiled, error, layer, time; composites at the bottom."""
     table = Table(title=f"brainmark scores: {record.model_identifier}", title_justify="left")
-    for name, justify in (("benchmark", "left"), ("raw", "right"), ("ceiling", "right"), ("ceiled", "right"),
-                          ("error", "right"), ("layer", "left"), ("time", "right")):
-        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    table.add_column("benchmark", no_wrap=True)
+    for name in ("raw", "ceiling", "ceiled", "error"):
+        table.add_column(name, justify="right", no_wrap=True)
+    table.add_column("layer", overflow="fold")
+    table.add_column("time", justify="right", no_wrap=True)
     for r in record.scores:
         s = r.score
         failed = s.meta.get("failed")

@@ -1,7 +1,9 @@
 """``brainmark score``, ``brainmark verify`` and ``brainmark demo``."""
 from __future__ import annotations
 
+import os
 import re
+import sys
 import time
 from pathlib import Path
 from typing import Optional
@@ -13,8 +15,18 @@ from brainmark.cli.main import app
 from brainmark.errors import BrainmarkError
 from brainmark.scores import CEILING_CONVENTIONS, DEFAULT_CONVENTION
 
-console = Console()
 err_console = Console(stderr=True)
+
+
+class _Console:
+    """stdout console, 140 columns wide when not a terminal (logs, pipes) unless COLUMNS says otherwise."""
+
+    def print(self, *args, **kwargs) -> None:
+        wide = not sys.stdout.isatty() and "COLUMNS" not in os.environ
+        Console(width=140 if wide else None).print(*args, **kwargs)
+
+
+console = _Console()
 
 DEMO_MODEL = "efficientnet-lite0"
 
@@ -80,6 +92,12 @@ def score_command(
             ids = [register_custom_benchmark(data, stimuli, metric=metric, region=region, degrees=degrees)]
         else:
             ids = list(benchmarks) if benchmarks else None
+            if ids:
+                from brainmark.benchmarks import BENCHMARKS, benchmark_identifiers
+
+                benchmark_identifiers()  # registers the built-in ones
+                for identifier in ids:
+                    BENCHMARKS.factory(identifier)  # unknown -> error listing close matches
         record = score_model(model, ids, model_options=options, convention=convention,
                              errors="record" if keep_going else "raise")
     except BrainmarkError as exc:

@@ -7,6 +7,7 @@ executor the numbers are those of serial scoring, because each job is determinis
 from __future__ import annotations
 
 import functools
+import threading
 import time
 import traceback
 from typing import Any, Sequence
@@ -20,11 +21,17 @@ from brainmark.scoring.provenance import environment, model_info
 from brainmark.scoring.results import BenchmarkResult, ResultsRecord
 
 
+#: Model construction seeds torch's global RNG (untrained weights): one at a time, so that jobs running in
+#: threads get exactly the weights serial scoring gets.
+_LOAD_LOCK = threading.Lock()
+
+
 def _load_model(model: Any, model_options: dict[str, Any] | None) -> Any:
     if isinstance(model, str):
         from brainmark.models import load_model
 
-        return load_model(model, **(model_options or {}))
+        with _LOAD_LOCK:
+            return load_model(model, **(model_options or {}))
     return model
 
 

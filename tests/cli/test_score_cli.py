@@ -1,0 +1,81 @@
+import json
+import shutil
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from brainmark.cli.main import app
+
+runner = CliRunner()
+
+
+def test_benchmarks_list_and_show(shared_data):
+    result = runner.invoke(app, ["benchmarks", "list", "--offline"])
+    assert result.exit_code == 0, result.output
+    assert "Cowley2023.V4-pls" in result.output and "MajajHong2015" not in result.output
+    result = runner.invoke(app, ["benchmarks", "show", "MajajHong2015.IT-pls"])
+    assert result.exit_code == 0 and "online only" in result.output and "number_of_trials: 50" in result.output
+    assert runner.invoke(app, ["benchmarks", "show", "nope"]).exit_code == 2
+
+
+def test_score_output_verify_and_report(shared_data, brainmark_home, tmp_path):
+    out = tmp_path / "results" / "tiny.json"
+    result = runner.invoke(app, ["score", "tinynet-test", "Coggan2024.V1-rsa", "Geirhos2021edge-error_consistency",
+                                 "--output", str(out)])
+    assert result.exit_code == 0, result.output
+    for text in ("Coggan2024.V1-rsa", "brainscore2018", "hierarchical", "ceiled", "layer"):
+        assert text in result.output
+    record = json.loads(out.read_text())
+    assert record["schema"] == "brainmark.results/1" and len(record["scores"]) == 2
+    csv = pd.read_csv(out.with_suffix(".csv"))
+    assert list(csv["identifier"]) == ["Coggan2024.V1-rsa", "Geirhos2021edge-error_consistency", "brainscore2018", "hierarchical"]
+    assert (tmp_path / "results" / "report.html").is_file() and (tmp_path / "results" / "benchmarks.svg").is_file()
+
+    verified = runner.invoke(app, ["verify", str(out)])
+    assert verified.exit_code == 0, verified.output
+    assert "identical" in verified.output
+
+    record["scores"][0]["score"]["raw"] += 0.01
+    tampered = tmp_path / "tampered.json"
+    tampered.write_text(json.dumps(record))
+    failed = runner.invoke(app, ["verify", str(tampered)])
+    assert failed.exit_code == 1 and "raw" in failed.output
+
+    report = runner.invoke(app, ["report", str(out), "--output", str(tmp_path / "rep")])
+    assert report.exit_code == 0, report.output
+    assert (tmp_path / "rep" / "report.html").read_text().count("data:image/png;base64,") >= 2
+
+
+def test_score_failure_and_bad_input(shared_data, brainmark_home, tmp_path, monkeypatch):
+    monkeypatch.delenv("BRAINMARK_DATA_MIRROR", raising=False)
+    result = runner.invoke(app, ["score", "tinynet-test", "MajajHong2015.V4-pls"])
+    assert result.exit_code == 1 and "failed" in result.output
+    result = runner.invoke(app, ["score", "tinynet-test", "NoSuchBenchmark"])
+    assert result.exit_code == 2
+    result = runner.invoke(app, ["score", "tinynet-test", "--data", str(tmp_path / "x.nc")])
+    assert result.exit_code != 0
+
+
+def test_bring_your_own_data(shared_data, brainmark_home, tmp_path):
+    import numpy as np
+    import xarray as xr
+
+    from brainmark.data import load_stimulus_set
+
+    stimuli = load_stimulus_set("Kriegeskorte2008")
+    rows = []
+    for sid, path in zip(stimuli.stimulus_ids, stimuli.image_paths):
+        shutil.copy(path, tmp_path / f"{sid}.png")
+        rows.append({"stimulus_id": sid, "image_path": f"{sid}.png"})
+    pd.DataFrame(rows).to_csv(tmp_path / "stim.csv", index=False)
+    rng = np.random.default_rng(1)
+    xr.DataArray(rng.standard_normal((92, 5, 3)), dims=("presentation", "neuroid", "repetition"),
+                 coords={"stimulus_id": ("presentation", stimuli.stimulus_ids)}).to_netcdf(tmp_path / "rec.nc")
+    result = runner.invoke(app, ["score", "tinynet-test", "--data", str(tmp_path / "rec.nc"), "--stimuli",
+                                 str(tmp_path / "stim.csv"), "--metric", "ridge", "--region", "V4",
+                                 "--output", str(tmp_path / "byod.json"), "--no-plots"])
+    assert result.exit_code == 0, result.output
+    assert "custom.rec.V4-ridge" in result.output
+    record = json.loads((tmp_path / "byod.json").read_text())
+    assert record["scores"][0]["score"]["meta"]["metric"] == "ridge"
