@@ -20,7 +20,7 @@ system-deps:
 	bash scripts/install-system-deps.sh
 
 demo: install
-	$(VENV)/bin/brainmark demo --output results
+	BRAINMARK_DATA_MIRROR="$${BRAINMARK_DATA_MIRROR:-$(abspath ../shared/data)}" $(VENV)/bin/brainmark demo --output results
 
 test: install system-deps
 	$(VENV)/bin/pytest
