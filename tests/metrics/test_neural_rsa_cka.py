@@ -124,3 +124,17 @@ def test_cka_metric_score():
                            source["stimulus_id"].values, region="IT")
     score = brainmark.load_metric("cka")(source, target)
     assert 0 < score.raw <= 1 and score.meta["metric"] == "cka" and score.meta["parameters"]["debiased"] is False
+
+
+@pytest.mark.slow
+def test_real_kriegeskorte2008_human_it_noise_ceiling(shared_data):
+    import scipy.io
+
+    mat = scipy.io.loadmat(shared_data / "kriegeskorte2008_92images" / "92_brainRDMs.mat",
+                           squeeze_me=True, struct_as_record=False)["RDMs"]  # 4 subjects x 2 sessions
+    mats = np.array([[mat[i, j].RDM for j in range(mat.shape[1])] for i in range(mat.shape[0])])
+    target = _matrix(mats, [f"s{i}" for i in range(92)], leading=("subject", "session"))
+    c = RDMNoiseCeiling(comparator="spearman")(target)
+    assert c.meta["averaged_dims"] == ["session"] and c.meta["n_subjects"] == 4
+    # values measured 2026-11-28 on the rsatoolbox copy of the data
+    assert c.raw == pytest.approx(0.3723, abs=1e-4) and c.meta["upper"] == pytest.approx(0.6657, abs=1e-4)

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.linalg
+from threadpoolctl import threadpool_limits
 
 from brainmark.metrics.neural._common import MetricInputError
 
@@ -148,7 +149,6 @@ def fit_pls_splits(X: np.ndarray, Y: np.ndarray, train_masks: np.ndarray, n_comp
         C[s] = full - X[other].T @ Y[other] - ns[s] * np.outer(mx[s], my[s])
     use_q = q <= p
     G = np.swapaxes(C, 1, 2) @ C if use_q else C @ np.swapaxes(C, 1, 2)
-    first_theta = None
     T = np.zeros((S, n, k_max))
     W = np.zeros((S, p, k_max))
     P = np.zeros((S, p, k_max))
@@ -156,8 +156,18 @@ def fit_pls_splits(X: np.ndarray, Y: np.ndarray, train_masks: np.ndarray, n_comp
     XT = np.zeros((S, p, k_max))  # X' t_j (uncentred) of each component, for the deflation of later scores
     YT = np.zeros((S, q, k_max))
     A = np.zeros((S, k_max))  # t't of each component: C_k = C_0 - P diag(A) Q' (never formed)
-    active = np.ones(S, dtype=bool)
     start = np.random.default_rng(0).standard_normal((q if use_q else p, _BLOCK))  # fixed start: reproducible
+    with threadpool_limits(1, user_api="blas"):  # small products: threads only add synchronisation cost
+        _components(X, Y, Mf, mx, my, C, G, use_q, start, T, W, P, Ql, XT, YT, A)
+    rotations = W @ np.linalg.pinv(np.swapaxes(P, 1, 2) @ W)
+    return PLSFit(x_mean=mx + x_offset, y_mean=my + y_offset, rotations=rotations, y_loadings=Ql, n_components=k_max)
+
+
+def _components(X, Y, Mf, mx, my, C, G, use_q, start, T, W, P, Ql, XT, YT, A) -> None:
+    """The PLS component loop of :func:`fit_pls_splits`; fills T, W, P, Ql, XT, YT and A in place."""
+    S, k_max = A.shape
+    first_theta = None
+    active = np.ones(S, dtype=bool)
     for k in range(k_max):
         v, theta = _top_eigenvectors(G, start)
         if first_theta is None:
@@ -210,8 +220,6 @@ def fit_pls_splits(X: np.ndarray, Y: np.ndarray, train_masks: np.ndarray, n_comp
         A[:, k] = a
         G = 0.5 * (G + np.swapaxes(G, 1, 2))
         T[:, :, k], W[:, :, k], P[:, :, k], Ql[:, :, k] = np.where(active[:, None], t, 0.0), w, pl, ql
-    rotations = W @ np.linalg.pinv(np.swapaxes(P, 1, 2) @ W)
-    return PLSFit(x_mean=mx + x_offset, y_mean=my + y_offset, rotations=rotations, y_loadings=Ql, n_components=k_max)
 
 
 class PLSRegression:
