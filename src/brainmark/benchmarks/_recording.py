@@ -34,6 +34,9 @@ class LayerSelection:
     #: True when selection reuses the scored images with other recordings (e.g. other subjects), so the
     #: "no shared stimuli" check of the commitment does not apply.
     same_stimuli: bool = False
+    #: Feature reduction for scoring the candidate layers (None: the model's own), e.g. ``"random:1000"``
+    #: like the official PCA-1000 used only for layer selection.
+    reduction: str | None = None
 
 
 @dataclass
@@ -80,9 +83,56 @@ def _fixed_commitment(model: Any, region: str) -> str | None:
 
 
 def commit(model: Any, region: str, selection: LayerSelection, reported: StimulusSet) -> dict[str, float]:
-    """Choose and commit ``region``'s layer on the selection data; returns the per-layer score table."""
-    from brainmark.models.commitment import commit_region
+    """Choose and commit ``region``'s layer on the selection data; returns the per-layer score table.
 
-    record = commit_region(model, region, selection.stimuli, selection.scorer, selection.key,
+    When the choice is not on record yet, the candidate layers' activations come from one forward pass and
+    the layers are scored in parallel threads (as many as memory and CPUs allow); the model's commitment
+    bookkeeping then records the choice.
+    """
+    from brainmark.models.commitment import commit_region, commitment_path
+
+    scorer = selection.scorer
+    record_exists = commitment_path(model.identifier, model.weights_hash, selection.key, region).is_file()
+    layers = list(getattr(model, "candidate_layers", []) or [])
+    if not record_exists and layers and getattr(model, "use_cache", False):
+        activations = model.layer_activations(selection.stimuli, layers, reduction=selection.reduction)
+        scores = _score_layers_in_parallel(activations, selection.scorer)
+        scorer = _lookup_scorer(scores)
+    record = commit_region(model, region, selection.stimuli, scorer, selection.key,
+                           reduction=selection.reduction,
                            reported_stimuli=None if selection.same_stimuli else reported)
     return {str(k): float(v) for k, v in dict(record.scores or {}).items()}
+
+
+def _lookup_scorer(scores: dict[str, Score]) -> Callable[[xr.DataArray], Score]:
+    def lookup(activations: xr.DataArray) -> Score:
+        return scores[str(activations.attrs["layer"])]
+
+    return lookup
+
+
+def layer_workers(activations: dict[str, xr.DataArray]) -> int:
+    """Threads for scoring layers: bounded by CPUs, layers and memory (~20 copies of the largest layer each)."""
+    import os
+
+    import psutil
+
+    largest = max((a.size * 8 for a in activations.values()), default=1)
+    by_memory = int(psutil.virtual_memory().available // max(20 * largest, 1))
+    return max(1, min(os.cpu_count() or 1, len(activations), by_memory))
+
+
+def _score_layers_in_parallel(activations: dict[str, xr.DataArray], scorer: Callable[[xr.DataArray], Score]) -> dict[str, Score]:
+    from brainmark.compute.local import LocalExecutor
+    from brainmark.progress import progress
+
+    names = list(activations)
+    with LocalExecutor(layer_workers(activations), "thread") as executor, \
+            progress(total=len(names), desc="layer selection", unit="layer") as bar:
+        def run(name: str) -> Score:
+            score = scorer(activations[name])
+            bar.update(1)
+            return score
+
+        results = executor.map(run, names)
+    return dict(zip(names, results))

@@ -10,7 +10,8 @@ Offline (data shipped with brainmark or on the data mirror):
   symmetric). Subjects are split: layer selection on the first 4 subjects, score and ceiling (each subject vs the
   mean of the others) on the other 5.
 - ``Cowley2023.V4-pls``: PLS predictivity of session 210325 (640 images, repeat-averaged), ceiling = internal
-  consistency of its raw repeats; layer selection by the same metric on session 201025 (1,200 other images). The
+  consistency of its raw repeats; layer selection by the same metric on session 201025 (a seeded sample of 600 of its
+  1,200 other images, features reduced to 1,000 random projections as the official PCA-1000 selection did). The
   data have no object labels, so the cross-validation uses plain (unstratified) shuffle splits.
 - ``Geirhos2021{edge,silhouette}-error_consistency``: error consistency (Cohen's kappa) of the model's 16-class
   decisions with each human, ceiling = human-to-human kappa. ``...-accuracy``: the official accuracy distance to
@@ -94,14 +95,30 @@ def _coggan(identifier: str, region: str, convention: str = "ratio") -> RSABench
 
 
 # --- Cowley 2023 ------------------------------------------------------------------------------------------------
+#: Layer selection needs fewer images than the reported score: a seeded sample of the selection session keeps the
+#: main job within minutes on a laptop CPU.
+COWLEY_SELECTION_IMAGES = 600
+
+
+def _subsample(dataset: str, n: int, seed: int = 0) -> xr.DataArray:
+    """A seeded sample of ``n`` presentations (in their original order)."""
+    data = load_dataset(dataset)
+    if data.sizes["presentation"] <= n:
+        return data
+    keep = np.sort(np.random.RandomState(seed).choice(data.sizes["presentation"], n, replace=False))
+    return data.isel(presentation=keep)
+
+
 def _cowley(identifier: str, convention: str = "ratio") -> NeuralPredictivityBenchmark:
     return NeuralPredictivityBenchmark(
         identifier, region="V4", target=partial(load_dataset, "Cowley2023.210325"), stimulus_set="Cowley2023.210325",
-        selection_target=partial(load_dataset, "Cowley2023.201025"), selection_stimulus_set="Cowley2023.201025",
+        selection_target=partial(_subsample, "Cowley2023.201025", COWLEY_SELECTION_IMAGES),
+        selection_stimulus_set="Cowley2023.201025",
         datasets=("Cowley2023.210325", "Cowley2023.201025"), metric="pls", ceiling="internal_consistency",
         visual_degrees=DEGREES, bibtex=_bibtex("Cowley2023.210325"),
         description="macaque V4 (session 210325, 50 sites, 640 images); PLS; internal-consistency ceiling; unstratified splits",
-        selection_description="PLS on session 201025 (89 sites, 1,200 other images)", convention=convention,
+        selection_description=f"PLS on session 201025 (89 sites; a seeded sample of {COWLEY_SELECTION_IMAGES} of its 1,200 other images)",
+        convention=convention,
     )
 
 

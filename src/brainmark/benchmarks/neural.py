@@ -14,6 +14,10 @@ from brainmark.data.assembly import average_repetitions
 from brainmark.data.stimuli import StimulusSet
 from brainmark.scores import DEFAULT_CONVENTION, Score
 
+#: Candidate layers are compared on a 1,000-dimensional data-independent random projection (the official code
+#: used PCA-1000 for this choice); the committed layer is scored with the model's own features.
+SELECTION_REDUCTION = "random:1000"
+
 #: Loads the scored (or the selection) target: a ``presentation x neuroid [x repetition]`` assembly.
 TargetLoader = Callable[[], xr.DataArray]
 
@@ -34,7 +38,7 @@ class NeuralPredictivityBenchmark(Benchmark):
                  ceiling: str = "internal_consistency", ceiling_params: dict[str, Any] | None = None,
                  visual_degrees: float = 8.0, number_of_trials: int = 1, version: int = 1, bibtex: str = "",
                  description: str = "", selection_description: str = "", offline: bool = True,
-                 convention: str = DEFAULT_CONVENTION) -> None:
+                 selection_reduction: str | None = SELECTION_REDUCTION, convention: str = DEFAULT_CONVENTION) -> None:
         super().__init__(convention)
         self.identifier, self.region, self.version = identifier, region, version
         self.bibtex, self.description, self.offline, self.datasets = bibtex, description, offline, tuple(datasets)
@@ -44,6 +48,7 @@ class NeuralPredictivityBenchmark(Benchmark):
         self.ceiling_name, self.ceiling_params = ceiling, dict(ceiling_params or {})
         self.visual_degrees, self.number_of_trials = visual_degrees, number_of_trials
         self.selection_description = selection_description
+        self.selection_reduction = selection_reduction
         self._target: xr.DataArray | None = None
 
     # --- data ---------------------------------------------------------------------------------------------
@@ -77,8 +82,13 @@ class NeuralPredictivityBenchmark(Benchmark):
         metric = self._metric()
         stimuli = load_stimuli(self.selection_stimulus_set, unique_stimulus_ids(selection_target), self.visual_degrees)
         key = selection_key(self.identifier, self.version, data_checksum(selection_target), stimuli.content_hash())
+        if self.selection_reduction:
+            key += f"-{self.selection_reduction.replace(':', '')}"
+        description = self.selection_description or f"{self.metric_name} on {self.selection_stimulus_set}"
+        if self.selection_reduction:
+            description += f" (candidate layers reduced by {self.selection_reduction})"
         return LayerSelection(key=key, stimuli=stimuli, scorer=lambda activations: metric(activations, selection_target),
-                              description=self.selection_description or f"{self.metric_name} on {self.selection_stimulus_set}")
+                              description=description, reduction=self.selection_reduction)
 
     def _score(self, model: Any) -> Score:
         target = average_repetitions(self.target) if "repetition" in self.target.dims else self.target

@@ -162,7 +162,8 @@ class ResultsRecord:
                 "model": self.model_identifier, "kind": "benchmark", "identifier": s.benchmark,
                 "version": s.benchmark_version, "layer": s.layer, "seconds": s.seconds,
                 "data_checksum": meta.get("data_checksum") or ceiling_meta.get("data_checksum"),
-                "seed": meta.get("seed", meta.get("random_state")), "failed": meta.get("failed"),
+                "seed": json.dumps(meta["seeds"], sort_keys=True) if meta.get("seeds") else meta.get("seed"),
+                "failed": meta.get("failed"),
                 **_score_columns(s.score),
             })
         for c in self.composites:
