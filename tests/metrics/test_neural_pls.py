@@ -52,6 +52,19 @@ def test_batched_splits_equal_separate_fits():
         np.testing.assert_allclose(fit.predict(s, X_test), alone.predict(X_test), rtol=1e-7, atol=1e-8)
 
 
+@pytest.mark.parametrize("train_fraction", [0.8, 0.3])  # held-out rows subtracted from X'Y, or training rows summed
+@pytest.mark.parametrize("q", [30, 10])  # q > p: p x p Gram and C v products; q <= p: q x q Gram and C' u products
+def test_implicit_cross_covariance_equals_stored(monkeypatch, train_fraction, q):
+    X, Y, X_test = _data(100, 25, q, seed=4)
+    masks = np.random.default_rng(2).random((3, 100)) < train_fraction
+    monkeypatch.setattr(pls_module, "_CROSSCOV_BYTES", 2**40)
+    stored = fit_pls_splits(X, Y, masks, 6)
+    monkeypatch.setattr(pls_module, "_CROSSCOV_BYTES", 0)
+    implicit = fit_pls_splits(X, Y, masks, 6)
+    for s in range(3):
+        np.testing.assert_allclose(implicit.predict(s, X_test), stored.predict(s, X_test), rtol=1e-8, atol=1e-8)
+
+
 def test_too_many_components_is_a_clear_error():
     X, Y, _ = _data(10, 30, 3)
     with pytest.raises(MetricInputError, match="n_components"):

@@ -29,6 +29,7 @@ _DIRECT_EIGH_MAX = 256  # Gram matrices up to this size are decomposed directly 
 _KRYLOV = 32  # block-Lanczos basis size per restart
 _BLOCK = 8
 _RESTARTS = 8
+_CROSSCOV_BYTES = 512 * 2**20  # above this the per-split cross-covariances stay implicit
 _BLOCK_BYTES = 1024 * 1024  # rows of X per block of the scores pass (stays in cache)
 _EIG_TOL = 1e-10
 
@@ -122,6 +123,62 @@ def _scores_pass(
     return t, xt, yt
 
 
+class _CrossCovariance:
+    """The initial cross-covariances ``C_s = Xc_s' Yc_s`` (p x q) of all splits, as products with vectors.
+
+    Stored as one (S, p, q) stack when that fits ``_CROSSCOV_BYTES``; otherwise implicit, from ``F = X'Y`` and each
+    split's smaller row set (its held-out rows, subtracted from ``F``, or its training rows), so memory stays
+    ``p x q`` whatever the number of splits.
+    """
+
+    def __init__(self, X: np.ndarray, Y: np.ndarray, masks: np.ndarray, mx: np.ndarray, my: np.ndarray) -> None:
+        self.X, self.Y, self.mx, self.my = X, Y, mx, my
+        self.ns = masks.sum(axis=1).astype(float)
+        self.F = X.T @ Y
+        self.rows = []  # (row indices, True if they are the held-out complement)
+        for mask in masks:
+            held_out = ~mask
+            use_complement = held_out.sum() <= mask.sum()
+            self.rows.append((np.nonzero(held_out if use_complement else mask)[0], use_complement))
+        S, p, q = masks.shape[0], X.shape[1], Y.shape[1]
+        self.stack = None
+        if S * p * q * 8 <= _CROSSCOV_BYTES:
+            self.stack = np.stack([self.split(s) for s in range(S)])
+
+    def split(self, s: int) -> np.ndarray:
+        rows, complement = self.rows[s]
+        part = self.X[rows].T @ self.Y[rows]
+        base = self.F - part if complement else part
+        return base - self.ns[s] * np.outer(self.mx[s], self.my[s])
+
+    def gram(self, use_q: bool) -> np.ndarray:
+        """``C'C`` (q x q) or ``CC'`` (p x p) of every split."""
+        mats = self.stack if self.stack is not None else (self.split(s) for s in range(len(self.rows)))
+        return np.stack([c.T @ c if use_q else c @ c.T for c in mats])
+
+    def matvec(self, v: np.ndarray) -> np.ndarray:
+        """``C_s v_s`` for all splits: (S, q) -> (S, p)."""
+        if self.stack is not None:
+            return _mv(self.stack, v)
+        Fv = v @ self.F.T
+        out = np.empty_like(Fv)
+        for s, (rows, complement) in enumerate(self.rows):
+            part = self.X[rows].T @ (self.Y[rows] @ v[s])
+            out[s] = (Fv[s] - part if complement else part) - self.ns[s] * self.mx[s] * (self.my[s] @ v[s])
+        return out
+
+    def rmatvec(self, u: np.ndarray) -> np.ndarray:
+        """``C_s' u_s`` for all splits: (S, p) -> (S, q)."""
+        if self.stack is not None:
+            return _mtv(self.stack, u)
+        Fu = u @ self.F
+        out = np.empty_like(Fu)
+        for s, (rows, complement) in enumerate(self.rows):
+            part = self.Y[rows].T @ (self.X[rows] @ u[s])
+            out[s] = (Fu[s] - part if complement else part) - self.ns[s] * self.my[s] * (self.mx[s] @ u[s])
+        return out
+
+
 def fit_pls_splits(X: np.ndarray, Y: np.ndarray, train_masks: np.ndarray, n_components: int) -> PLSFit:
     """Fit one PLS model per row mask of ``train_masks`` (S, n) on rows of ``X`` (n, p) -> ``Y`` (n, q)."""
     X = np.asarray(X, dtype=float)
@@ -142,13 +199,9 @@ def fit_pls_splits(X: np.ndarray, Y: np.ndarray, train_masks: np.ndarray, n_comp
     ns = Mf.sum(axis=1)
     mx = (Mf @ X) / ns[:, None]
     my = (Mf @ Y) / ns[:, None]
-    full = X.T @ Y
-    C = np.empty((S, p, q))
-    for s in range(S):
-        other = ~masks[s]
-        C[s] = full - X[other].T @ Y[other] - ns[s] * np.outer(mx[s], my[s])
+    C = _CrossCovariance(X, Y, masks, mx, my)
     use_q = q <= p
-    G = np.swapaxes(C, 1, 2) @ C if use_q else C @ np.swapaxes(C, 1, 2)
+    G = C.gram(use_q)
     T = np.zeros((S, n, k_max))
     W = np.zeros((S, p, k_max))
     P = np.zeros((S, p, k_max))
@@ -157,69 +210,63 @@ def fit_pls_splits(X: np.ndarray, Y: np.ndarray, train_masks: np.ndarray, n_comp
     YT = np.zeros((S, q, k_max))
     A = np.zeros((S, k_max))  # t't of each component: C_k = C_0 - P diag(A) Q' (never formed)
     start = np.random.default_rng(0).standard_normal((q if use_q else p, _BLOCK))  # fixed start: reproducible
-    with threadpool_limits(1, user_api="blas"):  # small products: threads only add synchronisation cost
-        _components(X, Y, Mf, mx, my, C, G, use_q, start, T, W, P, Ql, XT, YT, A)
-    rotations = W @ np.linalg.pinv(np.swapaxes(P, 1, 2) @ W)
-    return PLSFit(x_mean=mx + x_offset, y_mean=my + y_offset, rotations=rotations, y_loadings=Ql, n_components=k_max)
-
-
-def _components(X, Y, Mf, mx, my, C, G, use_q, start, T, W, P, Ql, XT, YT, A) -> None:
-    """The PLS component loop of :func:`fit_pls_splits`; fills T, W, P, Ql, XT, YT and A in place."""
-    S, k_max = A.shape
     first_theta = None
     active = np.ones(S, dtype=bool)
-    for k in range(k_max):
-        v, theta = _top_eigenvectors(G, start)
-        if first_theta is None:
-            first_theta = np.maximum(theta, np.finfo(float).tiny)
-        active &= theta > 1e-24 * first_theta  # cross-covariance exhausted: no further components
-        if use_q:  # C_k v with C_k = C_0 - P diag(a) Q' kept implicit
-            w = _mv(C, v)
+    with threadpool_limits(1, user_api="blas"):  # small products: BLAS threads only add synchronisation cost
+        for k in range(k_max):
+            v, theta = _top_eigenvectors(G, start)
+            if first_theta is None:
+                first_theta = np.maximum(theta, np.finfo(float).tiny)
+            active &= theta > 1e-24 * first_theta  # cross-covariance exhausted: no further components
+            if use_q:  # C_k v with C_k = C_0 - P diag(a) Q' kept implicit
+                w = C.matvec(v)
+                if k:
+                    w -= _mv(P[:, :, :k], A[:, :k] * _mtv(Ql[:, :, :k], v))
+            else:
+                w = v
+            norms = np.linalg.norm(w, axis=1)
+            active &= norms > 0
+            w = np.where(active[:, None], w / np.where(norms > 0, norms, 1.0)[:, None], 0.0)
+            # deterministic sign (as scikit-learn's svd flip): largest absolute entry positive
+            pivot = w[np.arange(S), np.argmax(np.abs(w), axis=1)]
+            w *= np.where(pivot < 0, -1.0, 1.0)[:, None]
+            t, xt, yt = _scores_pass(X, Y, Mf, w, (mx * w).sum(axis=1))
+            if k:  # deflated scores t = X_k w = t0 - T (P'w); X't and Y't follow from the stored X'T, Y'T
+                d = _mtv(P[:, :, :k], w)
+                t -= _mv(T[:, :, :k], d)
+                xt -= _mv(XT[:, :, :k], d)
+                yt -= _mv(YT[:, :, :k], d)
+            XT[:, :, k], YT[:, :, k] = xt, yt
+            tt = (t * t).sum(axis=1)
+            active &= tt > 0
+            tt_safe = np.where(active, tt, 1.0)
+            tsum = t.sum(axis=1)
+            xt = xt - mx * tsum[:, None]
+            yt = yt - my * tsum[:, None]
             if k:
-                w -= _mv(P[:, :, :k], A[:, :k] * _mtv(Ql[:, :, :k], v))
-        else:
-            w = v
-        norms = np.linalg.norm(w, axis=1)
-        active &= norms > 0
-        w = np.where(active[:, None], w / np.where(norms > 0, norms, 1.0)[:, None], 0.0)
-        # deterministic sign (as scikit-learn's svd flip): largest absolute entry positive
-        pivot = w[np.arange(S), np.argmax(np.abs(w), axis=1)]
-        w *= np.where(pivot < 0, -1.0, 1.0)[:, None]
-        t, xt, yt = _scores_pass(X, Y, Mf, w, (mx * w).sum(axis=1))
-        if k:  # deflated scores t = X_k w = t0 - T (P'w); X't and Y't follow from the stored X'T, Y'T
-            d = _mtv(P[:, :, :k], w)
-            t -= _mv(T[:, :, :k], d)
-            xt -= _mv(XT[:, :, :k], d)
-            yt -= _mv(YT[:, :, :k], d)
-        XT[:, :, k], YT[:, :, k] = xt, yt
-        tt = (t * t).sum(axis=1)
-        active &= tt > 0
-        tt_safe = np.where(active, tt, 1.0)
-        tsum = t.sum(axis=1)
-        xt = xt - mx * tsum[:, None]
-        yt = yt - my * tsum[:, None]
-        if k:
-            tT = _mtv(T[:, :, :k], t)
-            xt -= _mv(P[:, :, :k], tT)
-            yt -= _mv(Ql[:, :, :k], tT)
-        pl = np.where(active[:, None], xt / tt_safe[:, None], 0.0)
-        ql = np.where(active[:, None], yt / tt_safe[:, None], 0.0)
-        a = np.where(active, tt, 0.0)
-        if use_q:
-            u = _mtv(C, pl)
-            if k:
-                u -= _mv(Ql[:, :, :k], A[:, :k] * _mtv(P[:, :, :k], pl))
-            G -= a[:, None, None] * (ql[:, :, None] * u[:, None, :] + u[:, :, None] * ql[:, None, :])
-            G += (a**2 * (pl * pl).sum(axis=1))[:, None, None] * (ql[:, :, None] * ql[:, None, :])
-        else:
-            u = _mv(C, ql)
-            if k:
-                u -= _mv(P[:, :, :k], A[:, :k] * _mtv(Ql[:, :, :k], ql))
-            G -= a[:, None, None] * (u[:, :, None] * pl[:, None, :] + pl[:, :, None] * u[:, None, :])
-            G += (a**2 * (ql * ql).sum(axis=1))[:, None, None] * (pl[:, :, None] * pl[:, None, :])
-        A[:, k] = a
-        G = 0.5 * (G + np.swapaxes(G, 1, 2))
-        T[:, :, k], W[:, :, k], P[:, :, k], Ql[:, :, k] = np.where(active[:, None], t, 0.0), w, pl, ql
+                tT = _mtv(T[:, :, :k], t)
+                xt -= _mv(P[:, :, :k], tT)
+                yt -= _mv(Ql[:, :, :k], tT)
+            pl = np.where(active[:, None], xt / tt_safe[:, None], 0.0)
+            ql = np.where(active[:, None], yt / tt_safe[:, None], 0.0)
+            a = np.where(active, tt, 0.0)
+            if use_q:
+                u = C.rmatvec(pl)
+                if k:
+                    u -= _mv(Ql[:, :, :k], A[:, :k] * _mtv(P[:, :, :k], pl))
+                G -= a[:, None, None] * (ql[:, :, None] * u[:, None, :] + u[:, :, None] * ql[:, None, :])
+                G += (a**2 * (pl * pl).sum(axis=1))[:, None, None] * (ql[:, :, None] * ql[:, None, :])
+            else:
+                u = C.matvec(ql)
+                if k:
+                    u -= _mv(P[:, :, :k], A[:, :k] * _mtv(Ql[:, :, :k], ql))
+                G -= a[:, None, None] * (u[:, :, None] * pl[:, None, :] + pl[:, :, None] * u[:, None, :])
+                G += (a**2 * (ql * ql).sum(axis=1))[:, None, None] * (pl[:, :, None] * pl[:, None, :])
+            A[:, k] = a
+            G = 0.5 * (G + np.swapaxes(G, 1, 2))
+            T[:, :, k], W[:, :, k], P[:, :, k], Ql[:, :, k] = np.where(active[:, None], t, 0.0), w, pl, ql
+    rotations = W @ np.linalg.pinv(np.swapaxes(P, 1, 2) @ W)
+    return PLSFit(x_mean=mx + x_offset, y_mean=my + y_offset, rotations=rotations, y_loadings=Ql, n_components=k_max)
 
 
 class PLSRegression:
