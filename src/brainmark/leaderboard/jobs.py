@@ -19,7 +19,7 @@ from brainmark.leaderboard.uploads import extract_package
 def _score_zoo(spec: dict[str, Any]) -> dict[str, Any]:
     from brainmark.scoring import score_model
 
-    record = score_model(spec["model_identifier"], [spec["benchmark"]])
+    record = score_model(spec["model_identifier"], [spec["benchmark"]], model_options=spec.get("model_options"))
     return {"ok": True, "record": record.to_dict(), "log": f"scored {spec['model_identifier']} on {spec['benchmark']}"}
 
 

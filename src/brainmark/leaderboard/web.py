@@ -295,7 +295,8 @@ def create_app(
             except UploadError as exc:
                 raise HTTPException(400, str(exc)) from exc
             zoo = known_models()
-            if zoo is not None and model_identifier not in zoo:
+            base = model_identifier.removesuffix("-untrained")
+            if zoo is not None and base not in zoo:
                 raise HTTPException(400, f"unknown zoo model {model_identifier!r}; known: {', '.join(zoo[:30])}")
             public = True  # zoo models are shared
         existing = session.scalar(select(Model).where(Model.identifier == model_identifier))

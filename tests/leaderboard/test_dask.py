@@ -1,0 +1,120 @@
+"""Dask: the executor protocol, parallel scoring identical to serial scoring, and retries after a worker dies."""
+from __future__ import annotations
+
+import functools
+import os
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from brainmark.compute.dask import DaskExecutor
+from brainmark.leaderboard.db import Job, ScoreRow, Submission, open_database
+from brainmark.leaderboard.jobs import run_job
+from brainmark.leaderboard.store import add_user
+from brainmark.leaderboard.workers import Dispatcher, create_jobs
+
+TINY = str(Path(__file__).with_name("tiny_net.py"))
+BENCHMARKS = ["Coggan2024.IT-rsa", "Kriegeskorte2008.monkeyIT-rsa"]
+
+
+# Test modules are not importable on the workers (pytest's importlib mode): tasks use library functions or
+# functions defined inside the test (those travel by value).
+square = functools.partial(pow, exp=2)
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    with DaskExecutor(n_workers=2) as executor:
+        yield executor
+
+
+def test_dask_executor_follows_the_executor_protocol(cluster):
+    assert cluster.map(square, [3, 1, 2]) == [9, 1, 4]
+    assert cluster.map(square, []) == []
+    assert cluster.submit(square, 7).result() == 49
+    assert cluster.gather([cluster.submit(square, i) for i in range(4)]) == [0, 1, 4, 9]
+    workers = cluster.client.scheduler_info()["workers"]
+    assert len(workers) == 2 and all(w.startswith("tcp://127.0.0.1:") for w in workers)
+    assert len(set(cluster.client.run(os.getpid).values())) == 2  # two separate worker processes
+
+
+@pytest.mark.slow
+def test_two_models_by_two_benchmarks_on_dask_equal_serial_scoring(cluster, shared_data):
+    specs = [{"kind": "zoo", "model_identifier": f"{TINY}:{factory}", "benchmark": b}
+             for factory in ("build_a", "build_b") for b in BENCHMARKS]
+    serial = [run_job(spec) for spec in specs]
+    parallel = cluster.map(run_job, specs)
+    assert all(o["ok"] for o in serial + parallel), [o["log"] for o in serial + parallel if not o["ok"]]
+    for s, p in zip(serial, parallel):
+        (a,), (b,) = s["record"]["scores"], p["record"]["scores"]
+        assert a["benchmark"] == b["benchmark"] and a["layer"] == b["layer"]
+        for field in ("raw", "error", "ceiling", "ceiled", "ceiled_error", "values", "convention"):
+            assert a["score"][field] == b["score"][field], field
+        assert s["record"]["model"]["weights_sha256"] == p["record"]["model"]["weights_sha256"]
+    raws = {(s["record"]["model"]["identifier"], s["record"]["scores"][0]["benchmark"]) for s in serial}
+    assert len(raws) == 4
+
+
+def test_a_job_whose_worker_dies_is_retried_and_stored_once(tmp_path, cluster):
+    marker = tmp_path / "died-once"
+
+    def dies_first_time(spec: dict) -> dict:
+        if not marker.exists():
+            marker.write_text("x")
+            os._exit(1)  # the worker process dies mid-job
+        from brainmark.scores import Score
+        from brainmark.scoring.results import BenchmarkResult, ResultsRecord
+
+        score = Score(raw=0.25, error=0.01).with_ceiling(0.5)
+        record = ResultsRecord(model={"identifier": spec["model_identifier"]},
+                               scores=[BenchmarkResult(spec["benchmark"], 1, score)])
+        return {"ok": True, "record": record.to_dict(), "log": f"pid {os.getpid()}"}
+
+    engine, sessions = open_database(f"sqlite:///{tmp_path / 'lb.sqlite'}")
+    with sessions.begin() as session:
+        add_user(session, "dora")
+        from brainmark.leaderboard.db import User
+
+        sub = Submission(user=session.scalar(select(User)), kind="zoo", model_identifier="resnet18",
+                         benchmarks=["B"], status="queued", log="")
+        session.add(sub)
+        create_jobs(session, sub)
+    dispatcher = Dispatcher(sessions, cluster, runner=dies_first_time, poll_seconds=0.1).start()
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            with sessions() as session:
+                if session.scalar(select(Submission)).status in ("done", "failed"):
+                    break
+            time.sleep(0.2)
+    finally:
+        dispatcher.stop()
+    with sessions() as session:
+        sub = session.scalar(select(Submission))
+        assert sub.status == "done", sub.log
+        assert marker.exists()  # the first attempt really died
+        assert len(session.scalars(select(ScoreRow)).all()) == 1
+        assert session.scalar(select(ScoreRow)).ceiled == pytest.approx(0.5)
+        assert session.scalar(select(Job)).status == "done"
+    engine.dispose()
+
+
+def test_jobs_left_running_by_a_stopped_server_are_requeued(tmp_path):
+    engine, sessions = open_database(f"sqlite:///{tmp_path / 'lb.sqlite'}")
+    with sessions.begin() as session:
+        add_user(session, "eve")
+        from brainmark.leaderboard.db import User
+
+        sub = Submission(user=session.scalar(select(User)), kind="zoo", model_identifier="resnet18",
+                         benchmarks=["B1", "B2"], status="running", log="")
+        session.add(sub)
+        create_jobs(session, sub)
+        session.flush()
+        sub.jobs[0].status = "running"
+    Dispatcher(sessions, executor=None).requeue_interrupted()
+    with sessions() as session:
+        assert [j.status for j in session.scalars(select(Job).order_by(Job.id))] == ["queued", "queued"]
+        assert "re-queued" in session.scalars(select(Job).order_by(Job.id)).first().log
+    engine.dispose()
