@@ -98,7 +98,7 @@ def run_official(kind: str, data: dict, cache: Path | None) -> dict:
     return result
 
 
-def ridge_memory(n_splits: int) -> None:
+def ridge_memory(n_splits: int, selection: str) -> None:
     """Child process: ridge 2,000 x 10,000 -> 10,000; prints seconds, score and peak RSS (GiB) as JSON."""
     import brainmark
     from brainmark.data import make_assembly
@@ -111,16 +111,18 @@ def ridge_memory(n_splits: int) -> None:
     target = make_assembly(target_values, _ids(n), region="fMRI")
     del latent, target_values
     start = time.perf_counter()
-    score = brainmark.load_metric("ridge", n_splits=n_splits)(source, target)
+    score = brainmark.load_metric("ridge", n_splits=n_splits, alpha_selection=selection)(source, target)
     elapsed = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20  # kB -> GiB
-    print(json.dumps({"seconds": elapsed, "score": score.raw, "peak_rss_gib": peak, "n_splits": n_splits}))
+    print(json.dumps({"seconds": elapsed, "score": score.raw, "peak_rss_gib": peak, "n_splits": n_splits,
+                      "selection": selection}))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--ridge-splits", type=int, default=2)
+    parser.add_argument("--ridge-selection", default="loo,gcv", help="comma-separated penalty selections to run")
     parser.add_argument("--skip-official", action="store_true")
     parser.add_argument("--skip-ridge", action="store_true")
     parser.add_argument("--official-cache", type=Path, default=Path.home() / ".cache" / "brainmark-bench" / "official_neural.json",
@@ -128,7 +130,7 @@ def main() -> None:
     parser.add_argument("--ridge-child", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.ridge_child:
-        ridge_memory(args.ridge_child)
+        ridge_memory(args.ridge_child, args.ridge_selection)
         return
     cases = [
         ("PLS 640 x 1,000 -> 50 (ShuffleSplit)", "pls", pls_case(640, 1000, 50, None, 0)),
@@ -154,13 +156,14 @@ def main() -> None:
             flush=True,
         )
     if not args.skip_ridge:
-        proc = subprocess.run([sys.executable, __file__, "--ridge-child", str(args.ridge_splits)],
-                              capture_output=True, text=True)
-        if proc.returncode != 0:
-            raise RuntimeError(proc.stderr[-3000:])
-        r = json.loads(proc.stdout.strip().splitlines()[-1])
-        print(f"\nridge 2,000 x 10,000 -> 10,000 targets, {r['n_splits']} splits: {r['seconds']:.1f} s, "
-              f"score {r['score']:.4f}, peak RSS {r['peak_rss_gib']:.2f} GiB (limit 4 GiB)")
+        for selection in args.ridge_selection.split(","):
+            proc = subprocess.run([sys.executable, __file__, "--ridge-child", str(args.ridge_splits),
+                                   "--ridge-selection", selection], capture_output=True, text=True)
+            if proc.returncode != 0:
+                raise RuntimeError(proc.stderr[-3000:])
+            r = json.loads(proc.stdout.strip().splitlines()[-1])
+            print(f"ridge ({selection}) 2,000 x 10,000 -> 10,000 targets, {r['n_splits']} splits: {r['seconds']:.1f} s, "
+                  f"score {r['score']:.4f}, peak RSS {r['peak_rss_gib']:.2f} GiB (limit 4 GiB)", flush=True)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ from sklearn.linear_model import LinearRegression, RidgeCV
 import brainmark
 from brainmark.data import make_assembly
 from brainmark.errors import AlignmentError
-from brainmark.metrics.neural import DEFAULT_ALPHAS, CrossRegressedCorrelation, LinearRegressionLS, MetricInputError, RidgeLOO
+from brainmark.metrics.neural import DEFAULT_ALPHAS, CrossRegressedCorrelation, LinearRegressionLS, MetricInputError, RidgePerTarget
 
 N_STIM, N_FEAT, N_NEUR, N_REP = 240, 40, 12, 6
 
@@ -89,15 +89,32 @@ def test_ridge_equals_sklearn_ridgecv_per_target():
     X = rng.standard_normal((80, 200)) * rng.uniform(0.1, 3, 200) + 1.0
     Y = X @ rng.standard_normal((200, 15)) * rng.uniform(0, 1, 15) + 5 * rng.standard_normal((80, 15))
     X_test = rng.standard_normal((20, 200))
-    ours = RidgeLOO(max_batch_bytes=8 * 80 * 3 * 4).fit(X, Y)  # forces several target batches
+    ours = RidgePerTarget(max_batch_bytes=8 * 80 * 3 * 4).fit(X, Y)  # forces several target batches
     ref = RidgeCV(alphas=DEFAULT_ALPHAS, alpha_per_target=True).fit(X, Y)
     np.testing.assert_array_equal(ours.alpha_, ref.alpha_)
     np.testing.assert_allclose(ours.predict(X_test), ref.predict(X_test), rtol=1e-8, atol=1e-8)
-    ours_primal = RidgeLOO().fit(X[:, :30], Y)  # fewer features than stimuli: primal eigenbasis
+    ours_primal = RidgePerTarget().fit(X[:, :30], Y)  # fewer features than stimuli: primal eigenbasis
     ref_primal = RidgeCV(alphas=DEFAULT_ALPHAS, alpha_per_target=True).fit(X[:, :30], Y)
     np.testing.assert_allclose(ours_primal.predict(X_test[:, :30]), ref_primal.predict(X_test[:, :30]), rtol=1e-8, atol=1e-8)
     lin = LinearRegressionLS().fit(X, Y)
     np.testing.assert_allclose(lin.predict(X_test), LinearRegression().fit(X, Y).predict(X_test), rtol=1e-6, atol=1e-6)
+
+
+def test_ridge_gcv_selection_matches_its_definition():
+    rng = np.random.default_rng(6)
+    for n, p in ((60, 150), (120, 20)):  # dual and primal eigenbases
+        X = rng.standard_normal((n, p)) * rng.uniform(0.2, 2, p)
+        Y = X @ rng.standard_normal((p, 8)) * rng.uniform(0, 0.5, 8) + 2 * rng.standard_normal((n, 8))
+        Xc, Yc = X - X.mean(0), Y - Y.mean(0)
+        expected = []
+        for a in DEFAULT_ALPHAS:  # GCV = RSS / (1 - tr(H) / n)^2, H including the unpenalised intercept
+            H = Xc @ np.linalg.solve(Xc.T @ Xc + a * np.eye(p), Xc.T)
+            rss = ((Yc - H @ Yc) ** 2).sum(axis=0)
+            expected.append(rss / (1 - (1 + np.trace(H)) / n) ** 2)
+        chosen = np.asarray(DEFAULT_ALPHAS)[np.argmin(expected, axis=0)]
+        np.testing.assert_array_equal(RidgePerTarget(selection="gcv").fit(X, Y).alpha_, chosen)
+    with pytest.raises(MetricInputError, match="selection"):
+        RidgePerTarget(selection="kfold").fit(X, Y)
 
 
 def test_bad_input_is_a_clear_error_or_recorded(sim):

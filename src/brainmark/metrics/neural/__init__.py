@@ -13,7 +13,7 @@ from brainmark.metrics.neural.predictivity import (
     pls_metric,
     ridge_metric,
 )
-from brainmark.metrics.neural.regression import DEFAULT_ALPHAS, LinearRegressionLS, RidgeLOO
+from brainmark.metrics.neural.regression import DEFAULT_ALPHAS, LinearRegressionLS, RidgePerTarget
 from brainmark.metrics.neural.rsa import RSA, RDMNoiseCeiling, compare, kendall_tau_a, rdm
 from brainmark.metrics.neural.splits import SplitScheme
 from brainmark.metrics.registry import CEILINGS, METRICS
@@ -37,7 +37,7 @@ __all__ = [
     "PLSRegression",
     "RDMNoiseCeiling",
     "RSA",
-    "RidgeLOO",
+    "RidgePerTarget",
     "SplitScheme",
     "compare",
     "fit_pls_splits",

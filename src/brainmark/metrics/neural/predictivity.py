@@ -23,7 +23,7 @@ from brainmark.metrics.neural._common import (
     prepare_target,
 )
 from brainmark.metrics.neural.pls import fit_pls_splits
-from brainmark.metrics.neural.regression import DEFAULT_ALPHAS, LinearRegressionLS, RidgeLOO
+from brainmark.metrics.neural.regression import DEFAULT_ALPHAS, LinearRegressionLS, RidgePerTarget
 from brainmark.metrics.neural.splits import SplitScheme
 from brainmark.scores import Score
 
@@ -35,7 +35,8 @@ class CrossRegressedCorrelation:
 
     Parameters follow scikit-learn style (stored, no work in ``__init__``): ``regression`` (pls | ridge | linear),
     ``n_components`` (PLS), ``alphas`` (ridge grid; one penalty per neuroid by leave-one-out within each training
-    split), and the split scheme (``n_splits``, ``train_size``, ``kfold``, ``stratify_on``, ``random_state``).
+    split; ``alpha_selection`` = ``loo`` exact or ``gcv`` approximate and much faster), and the split scheme
+    (``n_splits``, ``train_size``, ``kfold``, ``stratify_on``, ``random_state``).
 
     Handling of awkward input (recorded in ``meta``): PLS components are clipped to ``min(n_train - 1,
     n_features)``; constant features carry no information and are ignored by centring (all-constant features are an
@@ -48,6 +49,7 @@ class CrossRegressedCorrelation:
         *,
         n_components: int = 25,
         alphas: tuple[float, ...] = DEFAULT_ALPHAS,
+        alpha_selection: str = "loo",
         n_splits: int = 10,
         train_size: float = 0.9,
         kfold: bool = False,
@@ -57,6 +59,7 @@ class CrossRegressedCorrelation:
         self.regression = regression
         self.n_components = n_components
         self.alphas = alphas
+        self.alpha_selection = alpha_selection
         self.n_splits = n_splits
         self.train_size = train_size
         self.kfold = kfold
@@ -76,6 +79,7 @@ class CrossRegressedCorrelation:
             params["n_components"] = self.n_components
         if self.regression == "ridge":
             params["alphas"] = [float(a) for a in self.alphas]
+            params["alpha_selection"] = self.alpha_selection
         return params
 
     def __call__(self, source: xr.DataArray, target: xr.DataArray) -> Score:
@@ -119,13 +123,19 @@ class CrossRegressedCorrelation:
         else:
             alphas = np.zeros((len(splits), q)) if self.regression == "ridge" else None
             for s, (train, test) in enumerate(splits):
-                model = RidgeLOO(self.alphas) if self.regression == "ridge" else LinearRegressionLS()
+                if self.regression == "ridge":
+                    model = RidgePerTarget(self.alphas, self.alpha_selection)
+                else:
+                    model = LinearRegressionLS()
                 model.fit(X[train], Y[train])
                 r[s] = pearson_columns(model.predict(X[test]), Y[test])
                 if alphas is not None:
                     alphas[s] = model.alpha_
             if alphas is not None:
-                meta_extra["alpha_selection"] = "per neuroid, exact leave-one-out squared error within each training split"
+                meta_extra["alpha_selection"] = (
+                    f"per neuroid, {'exact leave-one-out' if self.alpha_selection == 'loo' else 'generalised CV'} "
+                    "squared error within each training split"
+                )
         split_scores = nanmedian_rows(r)
         raw, error = mean_and_error(split_scores)
         with warnings.catch_warnings():

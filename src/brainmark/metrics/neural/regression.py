@@ -1,10 +1,14 @@
-"""Ridge with a per-target penalty chosen by exact leave-one-out, and ordinary least squares.
+"""Ridge with a per-target penalty chosen by leave-one-out (exact, or generalised CV), and ordinary least squares.
 
 Ridge solves all targets and all penalties from one eigendecomposition per training set (of ``X X'`` or ``X'X``,
 whichever is smaller), like scikit-learn's ``RidgeCV`` (efficient leave-one-out) and himalaya. The intercept is
 unpenalised, as in ``RidgeCV(fit_intercept=True)``; the leave-one-out error of target ``j`` for penalty ``a`` is
 ``sum_i ((y_ij - yhat_ij) / (1 - h_ii))^2`` with hat matrix ``H = 11'/n + U diag(l / (l + a)) U'``. Targets are
 processed in batches so memory stays bounded (``max_batch_bytes``), whatever the number of targets.
+
+Exact leave-one-out costs ``n x rank x targets`` flops per penalty. ``selection="gcv"`` (generalised cross-validation,
+Golub, Heath & Wahba 1979) replaces each ``h_ii`` by their mean ``tr(H) / n``; its error needs only the squared
+coefficients ``(U'Y)^2``, so the search over penalties becomes almost free (the final fit is the same ridge).
 """
 from __future__ import annotations
 
@@ -31,17 +35,26 @@ def _eigen_basis(Xc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return U[:, keep], lam[keep]
 
 
-class RidgeLOO:
-    """Ridge regression with one penalty per target chosen by exact leave-one-out squared error.
+SELECTIONS = ("loo", "gcv")
 
+
+class RidgePerTarget:
+    """Ridge regression with one penalty per target, chosen by leave-one-out squared error.
+
+    ``selection``: ``loo`` (exact, as scikit-learn's ``RidgeCV(alpha_per_target=True)``) or ``gcv``.
     ``fit(X, Y)`` stores the chosen penalties in ``alpha_`` (one per target); ``predict(X)`` uses them.
     """
 
-    def __init__(self, alphas: tuple[float, ...] = DEFAULT_ALPHAS, max_batch_bytes: int = 256 * 2**20) -> None:
+    def __init__(
+        self, alphas: tuple[float, ...] = DEFAULT_ALPHAS, selection: str = "loo", max_batch_bytes: int = 256 * 2**20
+    ) -> None:
         self.alphas = alphas
+        self.selection = selection
         self.max_batch_bytes = max_batch_bytes
 
-    def fit(self, X: np.ndarray, Y: np.ndarray) -> "RidgeLOO":
+    def fit(self, X: np.ndarray, Y: np.ndarray) -> "RidgePerTarget":
+        if self.selection not in SELECTIONS:
+            raise MetricInputError(f"unknown penalty selection {self.selection!r}; choose one of {', '.join(SELECTIONS)}")
         X = np.asarray(X, dtype=float)
         Y = np.asarray(Y, dtype=float)
         alphas = np.asarray(self.alphas, dtype=float).ravel()
@@ -64,11 +77,18 @@ class RidgeLOO:
             Z = U.T @ Yc
             best_err = np.full(Yc.shape[1], np.inf)
             best = np.zeros(Yc.shape[1], dtype=int)
+            if self.selection == "gcv":
+                Z2 = Z * Z
+                outside = (Yc * Yc).sum(axis=0) - Z2.sum(axis=0)  # squared norm of Yc outside span(U)
             for i, a in enumerate(alphas):
                 shrink = lam / (lam + a)
-                resid = Yc - U @ (shrink[:, None] * Z)
-                h = 1.0 / n + U2 @ shrink
-                err = ((resid / (1.0 - h)[:, None]) ** 2).sum(axis=0)
+                if self.selection == "gcv":
+                    rss = (1.0 - shrink) ** 2 @ Z2 + np.maximum(outside, 0.0)
+                    err = rss / (1.0 - (1.0 + shrink.sum()) / n) ** 2
+                else:
+                    resid = Yc - U @ (shrink[:, None] * Z)
+                    h = 1.0 / n + U2 @ shrink
+                    err = ((resid / (1.0 - h)[:, None]) ** 2).sum(axis=0)
                 better = err < best_err
                 best_err[better], best[better] = err[better], i
             chosen = alphas[best]
