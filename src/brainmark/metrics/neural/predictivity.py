@@ -82,6 +82,40 @@ class CrossRegressedCorrelation:
             params["alpha_selection"] = self.alpha_selection
         return params
 
+    def _pls_correlations(self, X: np.ndarray, Y: np.ndarray, splits: list, min_train: int, meta: dict) -> np.ndarray:
+        """Pearson r (split x neuroid) of PLS fitted on all splits at once; records clipped components in meta."""
+        k = int(self.n_components)
+        if k < 1:
+            raise MetricInputError(f"n_components must be >= 1, got {self.n_components}")
+        k_used = min(k, min_train - 1, X.shape[1])
+        if k_used < k:
+            meta["n_components_clipped"] = {
+                "requested": k,
+                "used": k_used,
+                "reason": f"min(n_train - 1, n_features) = {min(min_train - 1, X.shape[1])}",
+            }
+        meta["n_components_used"] = k_used
+        masks = np.zeros((len(splits), X.shape[0]), dtype=bool)
+        for s, (train, _test) in enumerate(splits):
+            masks[s, train] = True
+        fit = fit_pls_splits(X, Y, masks, k_used)
+        return np.stack([pearson_columns(fit.predict(s, X[test]), Y[test]) for s, (_train, test) in enumerate(splits)])
+
+    def _refit_correlations(self, X: np.ndarray, Y: np.ndarray, splits: list, meta: dict) -> tuple[np.ndarray, np.ndarray | None]:
+        """Pearson r (split x neuroid) of ridge / OLS refitted per split, and ridge's chosen penalties."""
+        r = np.full((len(splits), Y.shape[1]), np.nan)
+        alphas = np.zeros_like(r) if self.regression == "ridge" else None
+        for s, (train, test) in enumerate(splits):
+            model = RidgePerTarget(self.alphas, self.alpha_selection) if alphas is not None else LinearRegressionLS()
+            model.fit(X[train], Y[train])
+            r[s] = pearson_columns(model.predict(X[test]), Y[test])
+            if alphas is not None:
+                alphas[s] = model.alpha_
+        if alphas is not None:
+            rule = "exact leave-one-out" if self.alpha_selection == "loo" else "generalised CV"
+            meta["alpha_selection"] = f"per neuroid, {rule} squared error within each training split"
+        return r, alphas
+
     def __call__(self, source: xr.DataArray, target: xr.DataArray) -> Score:
         if self.regression not in REGRESSIONS:
             raise MetricInputError(f"unknown regression {self.regression!r}; choose one of {', '.join(REGRESSIONS)}")
@@ -101,48 +135,17 @@ class CrossRegressedCorrelation:
         min_train = min(len(tr) for tr, _ in splits)
         if min_train < 3:
             raise MetricInputError(f"a training split has only {min_train} stimuli; use more stimuli or fewer splits")
-        r = np.full((len(splits), q), np.nan)
         if self.regression == "pls":
-            k = int(self.n_components)
-            if k < 1:
-                raise MetricInputError(f"n_components must be >= 1, got {self.n_components}")
-            k_used = min(k, min_train - 1, p)
-            if k_used < k:
-                meta_extra["n_components_clipped"] = {
-                    "requested": k,
-                    "used": k_used,
-                    "reason": f"min(n_train - 1, n_features) = {min(min_train - 1, p)}",
-                }
-            meta_extra["n_components_used"] = k_used
-            masks = np.zeros((len(splits), n), dtype=bool)
-            for s, (train, _test) in enumerate(splits):
-                masks[s, train] = True
-            fit = fit_pls_splits(X, Y, masks, k_used)
-            for s, (_train, test) in enumerate(splits):
-                r[s] = pearson_columns(fit.predict(s, X[test]), Y[test])
+            r, alphas = self._pls_correlations(X, Y, splits, min_train, meta_extra), None
         else:
-            alphas = np.zeros((len(splits), q)) if self.regression == "ridge" else None
-            for s, (train, test) in enumerate(splits):
-                if self.regression == "ridge":
-                    model = RidgePerTarget(self.alphas, self.alpha_selection)
-                else:
-                    model = LinearRegressionLS()
-                model.fit(X[train], Y[train])
-                r[s] = pearson_columns(model.predict(X[test]), Y[test])
-                if alphas is not None:
-                    alphas[s] = model.alpha_
-            if alphas is not None:
-                meta_extra["alpha_selection"] = (
-                    f"per neuroid, {'exact leave-one-out' if self.alpha_selection == 'loo' else 'generalised CV'} "
-                    "squared error within each training split"
-                )
+            r, alphas = self._refit_correlations(X, Y, splits, meta_extra)
         split_scores = nanmedian_rows(r)
         raw, error = mean_and_error(split_scores)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN neuroids stay NaN
             per_neuroid = np.nanmean(r, axis=0)
         values = {"split": split_scores, "neuroid": per_neuroid}
-        if self.regression == "ridge":
+        if alphas is not None:
             values["alpha"] = np.median(alphas, axis=0)
         n_nan = int((~np.isfinite(r)).any(axis=0).sum())
         if n_nan:
