@@ -3,6 +3,7 @@ import json
 
 import numpy as np
 import pytest
+import xarray as xr
 from sklearn.linear_model import LinearRegression, RidgeCV
 
 import brainmark
@@ -146,3 +147,15 @@ def test_registered_names():
         assert name in brainmark.metrics.METRICS
     for name in ("internal_consistency", "rsa", "rdm_noise_ceiling"):
         assert name in brainmark.metrics.CEILINGS
+
+
+def test_single_time_bin_is_squeezed_and_several_are_refused(sim):
+    source, target, _ = sim
+    averaged = target.mean("repetition")
+    one_bin = averaged.expand_dims(time_bin=["70-170"], axis=2)
+    metric = brainmark.load_metric("pls", n_components=5)
+    assert metric(source, one_bin).raw == pytest.approx(metric(source, averaged).raw, abs=1e-12)
+    two_bins = xr.concat([one_bin, one_bin.assign_coords(time_bin=["170-270"])], dim="time_bin")
+    with pytest.raises(MetricInputError, match="time bins"):
+        metric(source, two_bins)
+    json.dumps(brainmark.load_metric("ridge", n_splits=2)(source, averaged).to_dict())
