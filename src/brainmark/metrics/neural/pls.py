@@ -5,15 +5,17 @@ NIPALS finds each component's x-weight by power iteration on the deflated cross-
 point is that matrix's dominant left singular vector, which is computed here directly (to ~1e-12 instead of NIPALS'
 1e-6 tolerance), so predictions agree with scikit-learn up to its convergence tolerance.
 
-Speed comes from three exact identities, not approximations:
+Speed and memory come from exact identities, not approximations:
 
 - the cross-covariance deflates by a rank-one update, ``C_{k+1} = C_k - (t't) p q'`` (kept implicit), and its
   Gram matrix (``q x q`` or ``p x p``, whichever is smaller) by a rank-two one, so neither ``X`` nor ``C`` is
   ever deflated in memory;
 - the scores of all cross-validation splits are computed together: every split is a row mask over the same
   ``X``, so each component needs two matrix products ``X @ W`` and ``X' @ T`` with one column per split;
-- the dominant eigenvector of each (small) Gram matrix comes from a block Lanczos iteration batched over
-  splits, with a full eigendecomposition as fallback.
+- only the dominant eigenpair of each (small) Gram matrix is computed: LAPACK's MRRR driver up to 256 x 256,
+  a block Lanczos iteration batched over splits above (with a full eigendecomposition as fallback);
+- the per-split cross-covariances are stored only while they fit in 512 MB, else applied implicitly from ``X'Y``
+  and each split's held-out rows, so memory stays ``p x q`` for wide feature sets.
 """
 from __future__ import annotations
 
@@ -25,7 +27,7 @@ from threadpoolctl import threadpool_limits
 
 from brainmark.metrics.neural._common import MetricInputError
 
-_DIRECT_EIGH_MAX = 256  # Gram matrices up to this size are decomposed directly (batched LAPACK)
+_DIRECT_EIGH_MAX = 256  # Gram matrices up to this size: top eigenpair directly from LAPACK
 _KRYLOV = 32  # block-Lanczos basis size per restart
 _BLOCK = 8
 _RESTARTS = 8
