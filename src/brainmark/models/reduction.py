@@ -36,6 +36,7 @@ AUTO_MAX_FEATURES = 8192
 PCA_COMPONENTS = 1000
 PCA_INPUT_DIM = 8192
 NONE_MAX_BYTES = 2 * 1024**3
+PROJECTION_CHUNK = 8  # images per sparse product
 
 
 class ReductionError(BrainmarkError, ValueError):
@@ -159,9 +160,11 @@ class LayerReducer:
         return self.n_features
 
     def project(self, batch: torch.Tensor) -> torch.Tensor:
+        """Random-project the rows of ``batch``, a few at a time (bounds the transposed copy sparse.mm makes)."""
         if self.projection is None:
             return batch
-        return torch.sparse.mm(self.projection, batch.T).T
+        chunks = [torch.sparse.mm(self.projection, rows.T).T for rows in batch.split(PROJECTION_CHUNK)]
+        return torch.cat(chunks) if len(chunks) > 1 else chunks[0]
 
     def fit(self, features: np.ndarray) -> None:
         """Fit the PCA basis on (projected) features of the separate fitting stimuli."""
