@@ -1,14 +1,17 @@
-"""SVG figures for the web pages (matplotlib, Agg backend, returned as inline SVG text)."""
+"""SVG figures for the web pages (matplotlib, Agg backend, returned as inline SVG text).
+
+Figures are cached by their exact inputs (the same data draws the same SVG), so repeated page views are cheap.
+"""
 from __future__ import annotations
 
+import functools
 import io
 import math
 from typing import Any, Mapping, Sequence
 
 import matplotlib
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402  (no pyplot: no global state, safe in server threads)
 
 matplotlib.rcParams["svg.hashsalt"] = "brainmark"  # stable ids: same data -> same SVG
 
@@ -16,14 +19,19 @@ matplotlib.rcParams["svg.hashsalt"] = "brainmark"  # stable ids: same data -> sa
 def _svg(fig) -> str:  # noqa: ANN001
     buf = io.StringIO()
     fig.savefig(buf, format="svg", bbox_inches="tight")
-    plt.close(fig)
     text = buf.getvalue()
     return text[text.index("<svg"):]
 
 
 def composite_vs_top1(points: Sequence[tuple[str, float, float]]) -> str:
     """Figure 1 of Schrimpf et al. 2018: brain score (composite) against ImageNet top-1, one dot per model."""
-    fig, ax = plt.subplots(figsize=(6, 4))
+    return _composite_vs_top1(tuple(points))
+
+
+@functools.lru_cache(maxsize=64)
+def _composite_vs_top1(points: tuple[tuple[str, float, float], ...]) -> str:
+    fig = Figure(figsize=(6, 4))
+    ax = fig.subplots()
     if points:
         names, xs, ys = zip(*points)
         ax.scatter([100 * x for x in xs], ys, s=28, color="#3465a4", edgecolor="white", zorder=3)
@@ -40,7 +48,14 @@ def composite_vs_top1(points: Sequence[tuple[str, float, float]]) -> str:
 
 def layer_curve(title: str, layers: Mapping[str, float], chosen: str | None) -> str:
     """Score per candidate layer, in network order, with the committed layer marked."""
-    fig, ax = plt.subplots(figsize=(6, 2.8))
+    return _layer_curve(title, tuple(layers.items()), chosen)
+
+
+@functools.lru_cache(maxsize=512)
+def _layer_curve(title: str, items: tuple[tuple[str, float], ...], chosen: str | None) -> str:
+    layers = dict(items)
+    fig = Figure(figsize=(6, 2.8))
+    ax = fig.subplots()
     names = list(layers)
     values = [layers[n] for n in names]
     ax.plot(range(len(names)), values, marker="o", color="#4e9a06")
@@ -58,7 +73,13 @@ def layer_curve(title: str, layers: Mapping[str, float], chosen: str | None) -> 
 
 def distribution(values: Sequence[float], highlight: Sequence[tuple[str, float]] = (), label: str = "ceiled score") -> str:
     """Histogram of all models' scores on one benchmark."""
-    fig, ax = plt.subplots(figsize=(6, 2.8))
+    return _distribution(tuple(values), tuple(highlight), label)
+
+
+@functools.lru_cache(maxsize=256)
+def _distribution(values: tuple, highlight: tuple, label: str) -> str:
+    fig = Figure(figsize=(6, 2.8))
+    ax = fig.subplots()
     finite = [v for v in values if v is not None and math.isfinite(v)]
     if finite:
         ax.hist(finite, bins=min(20, max(5, len(finite))), color="#75507b", alpha=0.8)
