@@ -44,6 +44,12 @@ def test_hierarchical_regions_then_neural_then_overall():
     assert c.score.meta["regions"] == pytest.approx({"V1": 0.2, "V4": 0.5, "IT": 0.7})
 
 
+def test_missing_errors_are_skipped():
+    results = [_result("x.IT", 0.4, region="IT", error=math.nan), _result("y.IT", 0.6, region="IT", error=0.02)]
+    c = brainscore2018(results)
+    assert c.score.ceiled == pytest.approx(0.5) and c.score.ceiled_error == pytest.approx(0.01)
+
+
 def test_only_what_ran_and_nothing():
     only_beh = [_result("e.beh", 0.3, kind="behavioral")]
     assert brainscore2018(only_beh).score.ceiled == pytest.approx(0.3)

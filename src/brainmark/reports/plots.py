@@ -101,6 +101,8 @@ def plot_layers(records: Sequence[ResultsRecord], folder: Path) -> list[Path]:
         for label, table in lines:
             ax.plot(range(len(table)), list(table.values()), marker="o", markersize=3, label=label)
         ax.set_title(benchmark, fontsize=9)
+        names = list(lines[0][1])
+        ax.set_xticks(range(len(names)), names, rotation=60, ha="right", fontsize=6)
         ax.set_xlabel("candidate layer (input -> output)", fontsize=8)
         ax.set_ylabel("selection score", fontsize=8)
         ax.legend(fontsize=6)

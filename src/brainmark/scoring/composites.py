@@ -5,7 +5,8 @@
 - ``hierarchical`` (v1): benchmarks -> their region (V1, V2, V4, IT: mean per region) -> ``neural`` (mean over
   regions) ; behavioural benchmarks -> ``behavior`` ; overall = mean of ``neural`` and ``behavior``.
 
-Errors propagate as for a mean of independent values: sqrt(sum of squared errors) / n at each level.
+Errors propagate as for a mean of independent values: sqrt(sum of squared errors) / n at each level (components
+without an error estimate contribute none).
 Benchmarks whose ceiled score is not finite are left out and named in ``meta["excluded"]``.
 """
 from __future__ import annotations
@@ -34,7 +35,9 @@ def _mean(items: Sequence[_Item]) -> _Item | None:
         return None
     values = np.array([i.value for i in items], dtype=float)
     errors = np.array([i.error for i in items], dtype=float)
-    error = float(np.sqrt(np.sum(errors**2)) / len(items)) if np.all(np.isfinite(errors)) else math.nan
+    finite = np.isfinite(errors)
+    # components without an error estimate (e.g. a single RDM) contribute none
+    error = float(np.sqrt(np.sum(errors[finite] ** 2)) / len(items)) if finite.any() else math.nan
     return _Item("", float(np.mean(values)), error)
 
 
