@@ -2,7 +2,8 @@
 
 :func:`run_job` takes a plain, picklable job spec and returns a plain dict (``ok``, ``record`` as results JSON,
 ``log``); it never touches the database: the server stores results (and workers need no credentials).
-Zoo models are scored in the worker process; uploaded packages only inside the sandbox.
+Zoo models are scored in the worker process; uploaded packages only inside the sandbox, each job with a fresh
+``BRAINMARK_HOME`` in its temporary folder (untrusted code cannot poison the caches other jobs trust).
 """
 from __future__ import annotations
 
