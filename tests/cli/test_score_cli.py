@@ -79,3 +79,13 @@ def test_bring_your_own_data(shared_data, brainmark_home, tmp_path):
     assert "custom.rec.V4-ridge" in result.output
     record = json.loads((tmp_path / "byod.json").read_text())
     assert record["scores"][0]["score"]["meta"]["metric"] == "ridge"
+
+
+def test_results_folder_report_compares_all_models(shared_data, brainmark_home, tmp_path):
+    folder = tmp_path / "results"
+    for extra in ([], ["--untrained"]):
+        result = runner.invoke(app, ["score", "tinynet-test", "Coggan2024.V1-rsa", "--output", str(folder), *extra])
+        assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in folder.glob("*.json")) == ["tinynet-test-untrained.json", "tinynet-test.json"]
+    page = (folder / "report.html").read_text()
+    assert "<td>tinynet-test</td>" in page and "<td>tinynet-test-untrained</td>" in page

@@ -57,11 +57,28 @@ def write_outputs(record, output: Path, *, plots: bool = True) -> list[Path]:
     record.save_csv(csv_path)
     written = [json_path, csv_path]
     if plots:
-        from brainmark.reports import write_report
+        from brainmark.reports import load_records, write_report
 
-        out = write_report([record], folder)
+        records = [record]
+        if output.suffix.lower() != ".json":  # a results folder: the report compares every model in it
+            records = load_records(_results_files(folder))
+        out = write_report(records, folder)
         written += [out["html"], *out["images"]]
     return written
+
+
+def _results_files(folder: Path) -> list[Path]:
+    """The brainmark results records among the JSON files of ``folder``."""
+    import json
+
+    files = []
+    for path in sorted(folder.glob("*.json")):
+        try:
+            if json.loads(path.read_text()).get("schema", "").startswith("brainmark.results/"):
+                files.append(path)
+        except (ValueError, AttributeError, OSError):
+            continue
+    return files
 
 
 @app.command("score")

@@ -26,7 +26,8 @@ def load_records(paths: Iterable[str | Path]) -> list[ResultsRecord]:
 
 def _model_key(record: ResultsRecord) -> str:
     options = record.model.get("options") or {}
-    suffix = ",".join(f"{k}={v}" for k, v in sorted(options.items()) if v not in (None, False))
+    # the identifier already says "-untrained"; other options (seed, layers...) are shown
+    suffix = ",".join(f"{k}={v}" for k, v in sorted(options.items()) if v not in (None, False) and k != "untrained")
     return record.model_identifier + (f" ({suffix})" if suffix else "")
 
 
