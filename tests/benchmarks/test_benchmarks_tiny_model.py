@@ -55,3 +55,33 @@ def test_same_model_twice_gives_identical_scores(shared_data, brainmark_home, ma
     b = load_benchmark("Kriegeskorte2008.humanIT-rsa")(make_tiny_model())
     assert a.to_dict() == b.to_dict()
     np.testing.assert_array_equal(a.values["subject"], b.values["subject"])
+
+
+class PixelModel:
+    """A BrainModel that is not a PyTorch model: downsampled grey pixels as 'neurons' for every region."""
+
+    identifier = "pixels"
+
+    def visual_degrees(self):
+        return 8.0
+
+    def start_recording(self, region, time_bins=None):
+        self.region = region
+
+    def start_task(self, task, fitting_stimuli=None):
+        raise AssertionError("not used")
+
+    def look_at(self, stimulus_set, number_of_trials=1):
+        import xarray as xr
+        from PIL import Image
+
+        rows = [np.asarray(Image.open(p).convert("L").resize((12, 12)), dtype=float).ravel() for p in stimulus_set.image_paths]
+        return xr.DataArray(np.array(rows), dims=("presentation", "neuroid"),
+                            coords={"stimulus_id": ("presentation", stimulus_set.stimulus_ids),
+                                    "neuroid_id": ("neuroid", [str(i) for i in range(144)])})
+
+
+def test_any_brain_model_without_layers(shared_data, brainmark_home):
+    score = load_benchmark("Coggan2024.V1-rsa")(PixelModel())
+    assert math.isfinite(score.raw) and score.meta["layer"] is None
+    assert score.meta["layer_selection"] == "the model's own region mapping"

@@ -64,9 +64,11 @@ def record_region(model: Any, region: str, stimuli: StimulusSet, *, selection: L
     fixed = _fixed_commitment(model, region)
     if fixed is not None:
         how = f"{fixed} commitment"
-    elif selection is not None:
+    elif selection is not None and all(hasattr(model, a) for a in ("layer_activations", "commit", "weights_hash")):
         table = commit(model, region, selection, stimuli)
         how = selection.description or selection.key
+    else:  # any other BrainModel maps regions to its own units
+        how = "the model's own region mapping"
     model.start_recording(region, time_bins)
     assembly = model.look_at(stimuli, number_of_trials=number_of_trials)
     layer = assembly.attrs.get("layer")
