@@ -2,8 +2,8 @@
 
 The key is a sha256 over everything that can change the numbers: model identifier, weights hash (sha256 of the
 state-dict tensors), layer, presentation parameters (input size, normalisation, model and stimulus degrees),
-the stimulus set's content hash, the reduction (kind, size, seed, PCA fitting-set hash) and the brainmark
-version. Values are stored as ``.npy`` (read with ``allow_pickle=False``) plus a JSON side-car written last,
+the stimulus set's content hash, the reduction (kind, size, seed, PCA fitting-set hash), and the brainmark and
+torch versions. Values are stored as ``.npy`` (read with ``allow_pickle=False``) plus a JSON side-car written last,
 both atomically, so a half-written entry is never read. No pickles anywhere.
 """
 from __future__ import annotations
@@ -28,8 +28,8 @@ FORMAT = "brainmark.activations/1"
 
 
 def cache_key(parts: dict[str, Any]) -> str:
-    """sha256 of the canonical JSON of ``parts`` (plus package version and format)."""
-    payload = {**parts, "brainmark_version": __version__, "format": FORMAT}
+    """sha256 of the canonical JSON of ``parts`` (plus brainmark and torch versions and the format)."""
+    payload = {**parts, "brainmark_version": __version__, "torch_version": torch.__version__, "format": FORMAT}
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
