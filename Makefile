@@ -4,7 +4,7 @@ PYTHON ?= python3
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.brainmark-installed
 
-.PHONY: demo test install system-deps bench clean
+.PHONY: demo test install system-deps clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -24,9 +24,6 @@ demo: install
 
 test: install system-deps
 	$(VENV)/bin/pytest
-
-bench: install
-	$(PY) bench/run_all.py
 
 clean:
 	rm -rf $(VENV) results .pytest_cache

@@ -87,6 +87,13 @@ class I2nBenchmark(_TrialsBenchmark):
         self.fitting_stimulus_set = fitting_stimulus_set
         self.datasets = (*self.datasets, fitting_stimulus_set)
 
+    def __call__(self, model: Any) -> Score:
+        """I2n is ceiled split by split (r_st / sqrt(r_ss * r_tt), the official rule) inside the metric, with the
+        same human halves as its ceiling: keep that value instead of re-ceiling the mean (which would differ)."""
+        raw = self._score(model)
+        return raw.with_meta(**self.provenance(), ceiling_rule="mean over splits of r_st / sqrt(r_ss * r_tt)",
+                             convention_not_applied=self.convention)
+
     def _fitting_stimuli(self) -> Any:
         fitting = load_stimuli(self.fitting_stimulus_set, degrees=self.visual_degrees)
         tested = set(unique_stimulus_ids(self.trials))

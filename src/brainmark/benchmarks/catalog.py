@@ -167,6 +167,7 @@ def _rajalingham(identifier: str, public: bool, convention: str = "ratio") -> I2
     return I2nBenchmark(
         identifier, dataset=f"Rajalingham2018.{split}", stimulus_set=f"Rajalingham2018.{split}",
         fitting_stimulus_set="Rajalingham2018.public", metric="i2n", ceiling="i2n", visual_degrees=8.0,
+        metric_params={"fa_rule": "official"}, ceiling_params={"fa_rule": "official"},
         number_of_trials=2, bibtex=_bibtex("Rajalingham2018.public"), offline=False, convention=convention,
         description=f"human I2n on {split} objectome images; readout fitted on public images that are not tested",
     )
