@@ -28,6 +28,8 @@ from brainmark.metrics.behavioral import I2n, I2nCeiling
 
 HERE = Path(__file__).resolve().parent
 OFFICIAL_PYTHON = HERE / ".official-venv" / "bin" / "python"
+sys.path.insert(0, str(HERE))
+from official_venv import ensure_official_venv  # noqa: E402
 
 
 def objectome_like(n_objects=24, images_per_object=10, n_trials=300_000, seed=2018):
@@ -123,7 +125,7 @@ def main() -> None:
                   " ".join(f"{v:.6f}" for v in ceil.values["split"]),
                   f"{score.raw:.6f}", f"{score.ceiling:.6f}", f"{score.ceiled:.6f}")
     summary = []
-    if not args.no_official and OFFICIAL_PYTHON.exists():
+    if not args.no_official and ensure_official_venv() is not None:
         with tempfile.TemporaryDirectory() as tmp:
             tmp = Path(tmp)
             trials.to_netcdf(tmp / "trials.nc")
@@ -150,7 +152,7 @@ def main() -> None:
     if not summary:
         console.print("official venv not found (bench/.official-venv): brainmark timings only", style="yellow")
 
-    use_official = not args.no_official and OFFICIAL_PYTHON.exists()
+    use_official = not args.no_official and ensure_official_venv() is not None
     with tempfile.TemporaryDirectory() as tmp:
         rows = error_consistency_rows(Path(tmp), use_official)
     ec = Table(title="Error consistency on the real Geirhos2021 trials (ceiling = human-to-human kappa; "

@@ -24,6 +24,8 @@ import numpy as np
 
 BENCH = Path(__file__).resolve().parent
 OFFICIAL_PY = BENCH / ".official-venv" / "bin" / "python"
+sys.path.insert(0, str(BENCH))
+from official_venv import ensure_official_venv  # noqa: E402
 COWLEY_RAW = BENCH.parent.parent / "shared" / "data" / "cowley2023_v4" / "responses_raw" / "responses_210325.npy"
 
 
@@ -145,7 +147,7 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|")
     for name, kind, data in cases:
         ours = run_brainmark(kind, data, args.repeats)
-        if args.skip_official or not OFFICIAL_PY.exists():
+        if args.skip_official or ensure_official_venv() is None:
             print(f"| {name} | {ours['seconds']:.2f} ({ours['cpu_seconds']:.2f}) | - | - | {ours['score']:.4f} | - | - |")
             continue
         official = run_official(kind, data, args.official_cache if str(args.official_cache) else None)
