@@ -95,7 +95,8 @@ def _record(identifier: str, scores: dict[str, float], version: int = 1, ceiling
         BenchmarkResult(
             benchmark=bench, benchmark_version=version, layer="layer2", seconds=1.5,
             score=Score(raw=raw, error=0.01, values={"split": [raw - 0.01, raw + 0.01]},
-                        meta={"seed": 0, "layer_scores": layer_scores or {"layer1": raw / 2, "layer2": raw}}
+                        meta={"seed": 0, "kind": "neural", "region": "IT",
+                              "layer_scores": layer_scores or {"layer1": raw / 2, "layer2": raw}}
                         ).with_ceiling(Score(raw=ceiling, error=0.02), "ratio"),
         )
         for bench, raw in scores.items()

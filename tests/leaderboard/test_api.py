@@ -37,7 +37,8 @@ def recording_runner(calls: list):  # noqa: ANN201
         if len(calls) == 1:
             raise RuntimeError("worker lost")
         raw = 0.1 * (BENCHMARKS.index(spec["benchmark"]) + 1)
-        score = Score(raw=raw, error=0.01, meta={"layer_scores": {"a": raw / 2, "b": raw}}).with_ceiling(0.5)
+        score = Score(raw=raw, error=0.01, meta={"kind": "neural", "region": "IT",
+                                                "layer_scores": {"a": raw / 2, "b": raw}}).with_ceiling(0.5)
         record = ResultsRecord(model={"identifier": spec["model_identifier"]},
                                scores=[BenchmarkResult(spec["benchmark"], 1, score, layer="b", seconds=0.1)])
         return {"ok": True, "record": record.to_dict(), "log": "scored"}

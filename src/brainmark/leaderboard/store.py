@@ -198,9 +198,18 @@ def imagenet_top1(model: Model) -> float | None:
     for s in model.scores:
         if s.benchmark.identifier.lower().startswith("imagenet") and s.raw is not None:
             return s.raw
-    for key in ("imagenet_top1", "imagenet_top1_accuracy", "top1"):
-        value = (model.model_metadata or {}).get(key)
-        if isinstance(value, (int, float)):
+    metadata = model.model_metadata or {}
+    keys = ("imagenet_top1", "imagenet_top1_accuracy", "top1")
+    # results records keep the zoo's metadata under "metadata", where top-1 is in percent (0.1 = chance)
+    zoo = metadata.get("metadata") or {}
+    for key in keys:
+        value = zoo.get(key)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value) / 100
+    # hand-written records may put it at the top level, as a fraction or in percent
+    for key in keys:
+        value = metadata.get(key)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
             return float(value) / 100 if value > 1 else float(value)
     return None
 
@@ -222,14 +231,31 @@ class Board:
 
 
 def composite_of(model: Model, benchmarks: Iterable[Benchmark]) -> float | None:
-    """Mean ceiled score over the board's benchmark columns the model has (ImageNet accuracy excluded).
+    """The board's composite: brainmark's ``hierarchical`` v1 composite of the model's scores on the board's columns.
 
-    Recomputed from the per-benchmark rows so every model on a board is ranked by the same rule, whatever
-    composites its results files carried (those are shown on the model page).
+    Recomputed from the per-benchmark rows (latest benchmark versions only) with the same code as
+    ``brainmark score``, so every model on a board is ranked by the same rule, whatever composites its results
+    files carried (those are shown on the model page). Benchmarks marked ``in_composites: false`` (e.g. accuracy)
+    and ImageNet accuracy are left out, as in the CLI.
     """
+    from brainmark.scores import Score
+    from brainmark.scoring.composites import hierarchical
+    from brainmark.scoring.results import BenchmarkResult
+
     ids = {b.id for b in benchmarks if not b.identifier.lower().startswith("imagenet")}
-    values = [s.ceiled for s in model.scores if s.benchmark_id in ids and s.ceiled is not None]
-    return float(sum(values) / len(values)) if values else None
+    results = [
+        BenchmarkResult(
+            s.benchmark.identifier, s.benchmark.version,
+            Score(raw=_nan(s.raw), ceiled=_nan(s.ceiled), ceiled_error=_nan(s.ceiled_error), meta=dict(s.meta or {})),
+        )
+        for s in model.scores if s.benchmark_id in ids and s.ceiled is not None
+    ]
+    composite = hierarchical(results) if results else None
+    return composite.score.ceiled if composite is not None else None
+
+
+def _nan(value: float | None) -> float:
+    return float("nan") if value is None else float(value)
 
 
 def leaderboard(session: Session, user: User | None = None, search: str = "") -> Board:

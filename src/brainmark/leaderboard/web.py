@@ -334,7 +334,7 @@ def create_app(
     @app.get("/api/leaderboard", tags=["leaderboard"])
     def api_leaderboard(q: str = "", session: Session = Depends(get_session),
                         user: User | None = Depends(current_user)) -> dict[str, Any]:
-        """Ranked models (composite = mean ceiled score over the benchmarks each has), per-benchmark scores."""
+        """Ranked models (composite = the hierarchical v1 composite of the benchmarks each has), per-benchmark scores."""
         return board_json(leaderboard(session, user, q))
 
     @app.get("/api/models/{identifier}", tags=["models"])

@@ -173,6 +173,8 @@ def load_model(
         spec = _call_factory(MODELS.factory(name), untrained, seed)
     if _looks_like_brain_model(spec):
         return spec
+    if untrained:
+        spec.metadata = _untrained_metadata(dict(spec.metadata or {}), seed)
     base = spec.identifier or name
     final = base + (UNTRAINED_SUFFIX if untrained else "") + (f"-seed{seed}" if untrained and seed else "")
     final = identifier_override or final
@@ -187,3 +189,16 @@ def load_model(
         workers=workers,
         use_cache=use_cache,
     )
+
+
+#: Top-1 accuracy (percent) of guessing among the 1,000 ImageNet classes: what random weights achieve.
+CHANCE_TOP1 = 0.1
+
+
+def _untrained_metadata(metadata: dict[str, Any], seed: int) -> dict[str, Any]:
+    """Metadata of the random-weights control: the literature top-1 belongs to the trained weights, not to it."""
+    if "imagenet_top1" in metadata:
+        metadata["imagenet_top1_pretrained"] = metadata.pop("imagenet_top1")
+        metadata["imagenet_top1"] = CHANCE_TOP1
+    metadata["weights"] = f"random initialisation (seed {seed})"
+    return metadata

@@ -31,6 +31,7 @@ class ModelSpec:
     - ``readout_layer``: penultimate features for logistic readouts (``probabilities`` with fitting stimuli).
     - ``imagenet_output``: the module's output is 1000-way ImageNet logits (enables fitting-free tasks).
     - ``weights_file``: where the weights came from (lets the weights hash be computed once per file).
+    - ``metadata``: free-form facts shown in reports; ``imagenet_top1`` is in percent (random weights: 0.1, chance).
     """
 
     module: nn.Module

@@ -73,7 +73,7 @@ def plot_composite_vs_imagenet(records: Sequence[ResultsRecord], folder: Path, c
         if top1 is None or not math.isfinite(value):
             missing.append(model_label(record))
             continue
-        top1 = float(top1) * (100 if float(top1) <= 1 else 1)
+        top1 = float(top1)  # percent, as in the zoo metadata (0.1 = chance for untrained weights)
         ax.scatter(top1, value, s=30)
         ax.annotate(model_label(record), (top1, value), fontsize=7, xytext=(3, 3), textcoords="offset points")
     ax.set_xlabel("ImageNet top-1 (%)")
