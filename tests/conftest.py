@@ -35,8 +35,8 @@ def brainmark_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return home
 
 
-def _tiny_spec(untrained: bool = False, seed: int = 0):
-    """A tiny seeded CNN with an ImageNet-sized output: fast on CPU, for scoring and CLI tests."""
+def _tiny_spec(untrained: bool = False, seed: int = 0, identifier: str = "tinynet-test", imagenet_top1: float = 1.0):
+    """A tiny seeded CNN with an ImageNet-sized output: fast on CPU, for benchmark, scoring and CLI tests."""
     import torch
     from torch import nn
 
@@ -55,8 +55,14 @@ def _tiny_spec(untrained: bool = False, seed: int = 0):
 
     torch.manual_seed(seed + (1 if untrained else 0))
     return ModelSpec(TinyNet().eval(), layers=["block1", "block2", "pool"], preprocessing=Preprocessing(48),
-                     identifier="tinynet-test", readout_layer="fc:input", imagenet_output=True,
-                     metadata={"imagenet_top1": 1.0})
+                     identifier=identifier, readout_layer="fc:input", imagenet_output=True,
+                     metadata={"imagenet_top1": imagenet_top1})
+
+
+@pytest.fixture(scope="session")
+def tiny_spec():
+    """The factory of the tiny network's ModelSpec (``tiny_spec(identifier=..., imagenet_top1=...)``)."""
+    return _tiny_spec
 
 
 @pytest.fixture
