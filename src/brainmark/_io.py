@@ -25,11 +25,3 @@ def atomic_write(path: str | Path, mode: str = "wb") -> Iterator[IO]:
             os.unlink(tmp)
         raise
 
-
-def atomic_temp_path(path: str | Path) -> Path:
-    """A fresh temporary path beside ``path`` (for writers that need a filename, e.g. netCDF or np.save)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp" + path.suffix)
-    os.close(fd)
-    return Path(tmp)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 import time
 from pathlib import Path
@@ -21,7 +20,7 @@ import torch
 from torch import nn
 
 from brainmark import paths
-from brainmark._io import atomic_temp_path, atomic_write
+from brainmark._io import atomic_write
 from brainmark._version import __version__
 
 FORMAT = "brainmark.activations/1"
@@ -101,16 +100,8 @@ class ActivationCache:
 
     def save(self, model: str, key: str, array: np.ndarray, meta: dict[str, Any]) -> None:
         npy, meta_path = self._paths(model, key)
-        tmp = atomic_temp_path(npy)
-        try:
-            with open(tmp, "wb") as f:
-                np.save(f, np.ascontiguousarray(array), allow_pickle=False)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, npy)
-        finally:
-            if tmp.exists():
-                tmp.unlink()
+        with atomic_write(npy) as f:
+            np.save(f, np.ascontiguousarray(array), allow_pickle=False)
         record = {**meta, "model": model, "key": key, "shape": list(array.shape), "created": time.time()}
         with atomic_write(meta_path, "w") as f:
             json.dump(record, f, default=str)

@@ -23,13 +23,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from brainmark._io import atomic_write
 from brainmark.errors import BrainmarkError
 from brainmark.scores import Score
 
@@ -137,15 +136,8 @@ class ResultsRecord:
     def save(self, path: str | Path) -> Path:
         """Write atomically (temp file in the same folder, then rename)."""
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w") as f:
-                f.write(self.to_json())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        with atomic_write(path, "w") as f:
+            f.write(self.to_json())
         return path
 
     # --- tabular view ---------------------------------------------------------------------------------------
@@ -182,15 +174,8 @@ class ResultsRecord:
     def save_csv(self, path: str | Path) -> Path:
         """Write the CSV view atomically."""
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w") as f:
-                f.write(self.to_csv())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        with atomic_write(path, "w") as f:
+            f.write(self.to_csv())
         return path
 
     def without_timings(self) -> dict[str, Any]:
