@@ -14,6 +14,7 @@ from brainmark.data.files import DataFile
 from brainmark.data.registry import DATASETS, STIMULUS_SETS, DatasetEntry, dataset_info
 from brainmark.data.store import ChecksumMismatchError, Store, safe_extract
 from brainmark.datasets import majajhong2015, rajalingham2018
+from brainmark.datasets._official import stimulus_set_loader
 
 FIXTURES = Path(__file__).parent / "files" / "brainio"
 REPETITIONS = {"s0": 3, "s1": 2, "s2": 3, "s3": 1}
@@ -93,7 +94,8 @@ def test_majajhong_loader_end_to_end_over_http(http_server, tmp_path):
     assert assembly.attrs["identifier"] == "MajajHong2015.public"
     csv = serve(http_server, "stimulus_test.csv", majajhong2015.STIMULI["public"][0].name)
     archive = serve(http_server, "stimulus_test.zip", majajhong2015.STIMULI["public"][1].name, archive=True)
-    stimuli = DatasetEntry("MajajHong2015.public", "stimuli", majajhong2015._stimuli("public"), (csv, archive))
+    loader = stimulus_set_loader("MajajHong2015.public", csv, archive)
+    stimuli = DatasetEntry("MajajHong2015.public", "stimuli", loader, (csv, archive))
     loaded = stimuli.load(local_store(tmp_path))
     assert loaded.stimulus_ids == ["s0", "s1", "s2", "s3"] and loaded.degrees == 8.0
 

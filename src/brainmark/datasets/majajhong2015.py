@@ -8,14 +8,10 @@ from __future__ import annotations
 
 import xarray as xr
 
-from brainmark.data.brainio import merge_stimulus_metadata, read_netcdf_assembly, read_stimulus_set, to_neural_assembly
+from brainmark.data.brainio import merge_stimulus_metadata, read_netcdf_assembly, to_neural_assembly
 from brainmark.data.registry import DatasetEntry, Files, register, load_stimulus_set
-from brainmark.data.stimuli import StimulusSet
-from brainmark.datasets._official import official_file
+from brainmark.datasets._official import LICENSE, NOTES, official_file, stimulus_set_loader
 
-LICENSE = "Brain-Score terms"
-NOTES = "official Brain-Score file (SHA-1 verified); not redistributed by brainmark"
-DEGREES = 8.0
 CITATION = """@article{majajhong2015simple,
   title={Simple learned weighted sums of inferior temporal neuronal firing rates accurately predict human core object recognition performance},
   author={Majaj, Najib J and Hong, Ha and Solomon, Ethan A and DiCarlo, James J},
@@ -44,14 +40,6 @@ def _assembly(split: str):
     return load
 
 
-def _stimuli(split: str):
-    def load(files: Files) -> StimulusSet:
-        csv, archive = STIMULI[split]
-        return read_stimulus_set(f"MajajHong2015.{split}", files.path(csv.name), files.folder(archive.name),
-                                 degrees=DEGREES)
-    return load
-
-
 for _split, _desc in (("public", "variations 0 and 3 (3,200 images)"), ("private", "variation 6 (2,560 images)")):
     register(DatasetEntry(
         f"MajajHong2015.{_split}", "neural", _assembly(_split), (ASSEMBLIES[_split],),
@@ -59,6 +47,7 @@ for _split, _desc in (("public", "variations 0 and 3 (3,200 images)"), ("private
         citation=CITATION, license=LICENSE, notes=NOTES, stimulus_set=f"MajajHong2015.{_split}",
         shape="presentation x neuroid x repetition (NaN-padded)"))
     register(DatasetEntry(
-        f"MajajHong2015.{_split}", "stimuli", _stimuli(_split), STIMULI[_split],
+        f"MajajHong2015.{_split}", "stimuli",
+        stimulus_set_loader(f"MajajHong2015.{_split}", *STIMULI[_split]), STIMULI[_split],
         description=f"HvM images, {_desc}; 8 degrees", citation=CITATION, license=LICENSE, notes=NOTES,
         shape="3200 images" if _split == "public" else "2560 images"))

@@ -8,14 +8,10 @@ from __future__ import annotations
 
 import xarray as xr
 
-from brainmark.data.brainio import read_netcdf_assembly, read_stimulus_set, to_trials
+from brainmark.data.brainio import read_netcdf_assembly, to_trials
 from brainmark.data.registry import DatasetEntry, Files, register
-from brainmark.data.stimuli import StimulusSet
-from brainmark.datasets._official import official_file
+from brainmark.datasets._official import LICENSE, NOTES, official_file, stimulus_set_loader
 
-LICENSE = "Brain-Score terms"
-NOTES = "official Brain-Score file (SHA-1 verified); not redistributed by brainmark"
-DEGREES = 8.0
 CITATION = """@article{rajalingham2018large,
   title={Large-scale, high-resolution comparison of the core visual object recognition behavior of humans, monkeys, and state-of-the-art deep artificial neural networks},
   author={Rajalingham, Rishi and Issa, Elias B and Bashivan, Pouya and Kar, Kohitij and Schmidt, Kailyn and DiCarlo, James J},
@@ -41,14 +37,6 @@ def _trials(split: str):
     return load
 
 
-def _stimuli(split: str):
-    def load(files: Files) -> StimulusSet:
-        csv, archive = STIMULI[split]
-        return read_stimulus_set(f"Rajalingham2018.{split}", files.path(csv.name), files.folder(archive.name),
-                                 degrees=DEGREES)
-    return load
-
-
 for _split in ("public", "private"):
     register(DatasetEntry(
         f"Rajalingham2018.{_split}", "behavioral", _trials(_split), (ASSEMBLIES[_split],),
@@ -56,6 +44,7 @@ for _split in ("public", "private"):
         citation=CITATION, license=LICENSE, notes=NOTES, stimulus_set=f"Rajalingham2018.{_split}",
         shape="presentation (trials)"))
     register(DatasetEntry(
-        f"Rajalingham2018.{_split}", "stimuli", _stimuli(_split), STIMULI[_split],
+        f"Rajalingham2018.{_split}", "stimuli",
+        stimulus_set_loader(f"Rajalingham2018.{_split}", *STIMULI[_split]), STIMULI[_split],
         description=f"objectome images ({_split}); 8 degrees", citation=CITATION, license=LICENSE, notes=NOTES,
         shape="240 images" if _split == "private" else "images"))
