@@ -12,6 +12,8 @@ from brainmark.errors import ParameterError
 from brainmark.metrics.neural import DEFAULT_ALPHAS, LinearRegressionLS, MetricInputError, PLSPredictivity, RidgePerTarget
 
 N_STIM, N_FEAT, N_NEUR, N_REP = 240, 40, 12, 6
+# most simulated targets here have no object_name on purpose (plain shuffle splits); test_base checks the warning
+pytestmark = pytest.mark.filterwarnings("ignore:the target has no 'object_name':UserWarning")
 
 
 def _simulate(seed=0, noise=1.0, objects=None):
