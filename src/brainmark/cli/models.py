@@ -19,14 +19,14 @@ console = Console()
 @models_app.command("list")
 def list_models() -> None:
     """Zoo models with family, ImageNet top-1 (literature), input size and candidate layers."""
-    from brainmark.models import MODEL_INFO, MODELS
+    from brainmark.models import MODELS, model_entry_info
 
     table = Table(title="brainmark models (append -untrained for random weights; timm:<name> and file.py:factory too)")
     table.add_column("identifier", no_wrap=True)
     for column in ("family", "top-1 %", "input", "layers", "paper"):
         table.add_column(column)
     for name in MODELS.names():
-        info = MODEL_INFO.get(name, {})
+        info = model_entry_info(name)
         top1 = info.get("imagenet_top1")
         layers = info.get("layers") or []
         table.add_row(
@@ -44,8 +44,7 @@ def list_models() -> None:
 @models_app.command("info")
 def model_info(model: str = typer.Argument(..., help="Zoo identifier")) -> None:
     """All metadata of one zoo model: candidate layers, weights URL, input size, normalisation, paper."""
-    from brainmark.models import MODEL_INFO, MODELS
-
+    from brainmark.models import MODELS, model_entry_info
     from brainmark.registry import UnknownIdentifierError
 
     try:
@@ -56,7 +55,7 @@ def model_info(model: str = typer.Argument(..., help="Zoo identifier")) -> None:
     table = Table(title=model, show_header=False)
     table.add_column("field", no_wrap=True)
     table.add_column("value")
-    for key, value in MODEL_INFO.get(model, {}).items():
+    for key, value in model_entry_info(model).items():
         table.add_row(key, ", ".join(map(str, value)) if isinstance(value, list) else str(value))
     console.print(table)
 
