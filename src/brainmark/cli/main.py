@@ -36,3 +36,6 @@ from brainmark.cli import datasets as _datasets  # noqa: E402,F401
 from brainmark.cli import score as _score  # noqa: E402,F401
 from brainmark.cli import models as _models  # noqa: E402,F401
 from brainmark.cli import cache as _cache  # noqa: E402,F401
+from brainmark.cli.compare import compare_command  # noqa: E402
+
+app.command("compare")(compare_command)

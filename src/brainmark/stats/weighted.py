@@ -99,10 +99,13 @@ def weighted_midranks(values: np.ndarray, weights: np.ndarray, order: np.ndarray
         ends = np.append(starts[1:], True)
         sw = w[:, order]
         cum = np.cumsum(sw, axis=1)
-        group = np.cumsum(starts) - 1
-        end_cum = cum[:, ends][:, group]
-        start_cum = (cum - sw)[:, starts][:, group]
-        ranks_sorted = start_cum + (end_cum - start_cum + 1) / 2
+        ranks_sorted = cum - (sw - 1) / 2  # an untied entry's copies occupy ranks (cum - sw, cum]
+        if not starts.all():  # tie groups (usually few) share the mean rank of all their copies
+            group = np.cumsum(starts) - 1
+            tied = np.flatnonzero(np.bincount(group)[group] > 1)
+            first, last = np.flatnonzero(starts)[group[tied]], np.flatnonzero(ends)[group[tied]]
+            start_cum = cum[:, first] - sw[:, first]
+            ranks_sorted[:, tied] = start_cum + (cum[:, last] - start_cum + 1) / 2
         ranks = np.empty_like(ranks_sorted)
         ranks[:, order] = ranks_sorted
         return ranks
@@ -110,14 +113,19 @@ def weighted_midranks(values: np.ndarray, weights: np.ndarray, order: np.ndarray
     order = np.argsort(v, axis=1, kind="stable")
     sv = np.take_along_axis(v, order, axis=1)
     sw = np.take_along_axis(w, order, axis=1)
+    cum = np.cumsum(sw, axis=1)
+    ranks_sorted = cum - (sw - 1) / 2
     starts = np.ones(sv.shape, dtype=bool)
     starts[:, 1:] = sv[:, 1:] != sv[:, :-1]
-    ends = np.ones(sv.shape, dtype=bool)
-    ends[:, :-1] = starts[:, 1:]
-    cum = np.cumsum(sw, axis=1)
-    # cumulative weight at the end of each entry's tie group, and before its start (cum is non-decreasing)
-    end_cum = np.minimum.accumulate(np.where(ends, cum, np.inf)[:, ::-1], axis=1)[:, ::-1]
-    start_cum = np.maximum.accumulate(np.where(starts, cum - sw, -np.inf), axis=1)
+    rows = np.flatnonzero(~starts.all(axis=1))  # only rows with ties need the group scans
+    if rows.size:
+        st, c, s_w = starts[rows], cum[rows], sw[rows]
+        ends = np.ones(st.shape, dtype=bool)
+        ends[:, :-1] = st[:, 1:]
+        # cumulative weight at the end of each entry's tie group, and before its start (cum is non-decreasing)
+        end_cum = np.minimum.accumulate(np.where(ends, c, np.inf)[:, ::-1], axis=1)[:, ::-1]
+        start_cum = np.maximum.accumulate(np.where(st, c - s_w, -np.inf), axis=1)
+        ranks_sorted[rows] = start_cum + (end_cum - start_cum + 1) / 2
     ranks = np.empty_like(cum)
-    np.put_along_axis(ranks, order, start_cum + (end_cum - start_cum + 1) / 2, axis=1)
+    np.put_along_axis(ranks, order, ranks_sorted, axis=1)
     return ranks
