@@ -2,8 +2,9 @@
 
 The score's computation and the ceiling's are resampled together (stimuli and target units, the same draws for
 both; :func:`brainmark.stats.bootstrap.bootstrap_ceiled`); the score keeps the interval (``ci``, ``ci_level``),
-the replicates of its ceiled value (``values["bootstrap"]``, dim ``resample``: what paired comparisons and composite
-intervals need), the ceiled scores on seeded halves of the stimuli (``values["split_half"]``: what benchmark
+the replicates of its ceiled value under joint, stimulus-only and unit-only resamples (``values["bootstrap"]``,
+``values["bootstrap_stimuli"]``, ``values["bootstrap_units"]``, dim ``resample``: what paired comparisons and
+composite intervals need, dual-bootstrap corrected), the ceiled scores on seeded halves of the stimuli (``values["split_half"]``: what benchmark
 reliability needs) and the scheme (``meta["bootstrap"]``).
 """
 from __future__ import annotations
@@ -28,11 +29,14 @@ def add_interval(score: Score, resampler: Any, ceiling_resampler: Any, conventio
     if not math.isfinite(score.ceiled if convention else score.raw):
         return score.with_meta(bootstrap={"skipped": "the score is not finite"})
     options = {"ceiling_value": score.ceiling, "convention": convention}
-    result = bootstrap_ceiled(resampler, ceiling_resampler, scheme=scheme, **options)
+    point = score.ceiled if convention else float(score)
+    result = bootstrap_ceiled(resampler, ceiling_resampler, point=point, scheme=scheme, **options)
     halves = split_half_scores(resampler, ceiling_resampler, seed=scheme.seed, **options)
     record = {**result.record, "split_half": {"n_halvings": int(halves.shape[0]), "seed": int(scheme.seed),
                                               "what": "ceiled score on each half of a seeded halving of the stimuli"}}
     return (score.with_ci(*result.interval, result.level)
             .with_values(bootstrap=per_unit(result.replicates, "resample"),
+                         bootstrap_stimuli=per_unit(result.stimulus_replicates, "resample"),
+                         bootstrap_units=per_unit(result.unit_replicates, "resample"),
                          split_half=xr.DataArray(halves, dims=("halving", "half")))
             .with_meta(bootstrap=record))

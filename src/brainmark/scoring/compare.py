@@ -29,6 +29,7 @@ from brainmark.errors import BrainmarkError
 from brainmark.scoring.composites import compute_composites, replicates_of
 from brainmark.scoring.results import BenchmarkResult, ResultsRecord
 from brainmark.stats import inference, ranking
+from brainmark.stats.correction import Replicates
 
 ACROSS_MODELS = ("zscore-mean", "mean-rank")
 
@@ -164,8 +165,9 @@ def _level(records: list[ResultsRecord]) -> float:
 # --- comparisons ------------------------------------------------------------------------------------------------
 def _pair(name: str, kind: str, a: str, b: str, x: Any, y: Any, level: float, higher: bool = True,
           note: str = "") -> PairedComparison:
-    _, ci, p = inference.paired_difference(replicates_of(x), replicates_of(y), level)
-    return PairedComparison(a, b, name, kind, float(x) - float(y), ci, p, math.nan, level, higher, note)
+    difference = float(x) - float(y)
+    _, ci, p = inference.paired_difference(replicates_of(x), replicates_of(y), difference, level)
+    return PairedComparison(a, b, name, kind, difference, ci, p, math.nan, level, higher, note)
 
 
 def _pair_comparisons(a: ResultsRecord, b: ResultsRecord, level: float) -> tuple[list[PairedComparison], list[str]]:
@@ -192,9 +194,9 @@ def _pair_comparisons(a: ResultsRecord, b: ResultsRecord, level: float) -> tuple
 
 
 # --- rankings ---------------------------------------------------------------------------------------------------
-def _composite_matrix(records: list[ResultsRecord], common: list[str]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Per composite: (values (models,), replicates (models x B)) over the ``common`` benchmarks."""
-    out: dict[str, tuple[list[float], list[np.ndarray]]] = {}
+def _composite_matrix(records: list[ResultsRecord], common: list[str]) -> dict[str, tuple[np.ndarray, list]]:
+    """Per composite: (values (models,), each model's Replicates) over the ``common`` benchmarks."""
+    out: dict[str, tuple[list[float], list[Replicates]]] = {}
     for record in records:
         usable = _usable(record)
         for c in compute_composites([usable[n] for n in common]):
@@ -203,26 +205,29 @@ def _composite_matrix(records: list[ResultsRecord], common: list[str]) -> dict[s
                 out.setdefault(c.identifier, ([], []))
                 out[c.identifier][0].append(float(c.score))
                 out[c.identifier][1].append(reps)
-    result = {k: (np.asarray(v), np.stack(r)) for k, (v, r) in out.items() if len(v) == len(records)}
-    included = [n for n in common if not _usable(records[0])[n].score.meta.get("in_composites") is False]
+    result = {k: (np.asarray(v), r) for k, (v, r) in out.items() if len(v) == len(records)}
+    included = [n for n in common if _usable(records[0])[n].score.meta.get("in_composites") is not False]
     if included:
         values = np.asarray([[float(_usable(r)[n].score) for r in records] for n in included])  # benchmarks x models
-        reps = np.stack([np.stack([replicates_of(_usable(r)[n].score) for r in records]) for n in included])
-        result["zscore-mean"] = (ranking.zscore_mean(values), ranking.zscore_mean(reps))
-        result["mean-rank"] = (ranking.mean_rank(values), ranking.mean_rank(reps))
+        reps = [[replicates_of(_usable(r)[n].score) for r in records] for n in included]
+        for name, fn in (("zscore-mean", ranking.zscore_mean), ("mean-rank", ranking.mean_rank)):
+            sets = [fn(np.asarray([[getattr(x, k) for x in row] for row in reps])) for k in ("joint", "stimuli", "units")]
+            result[name] = (fn(values), [Replicates(*(s[i] for s in sets)) for i in range(len(records))])
     return result
 
 
-def _ranking(name: str, values: np.ndarray, reps: np.ndarray, records: list[ResultsRecord], common: list[str],
+def _ranking(name: str, values: np.ndarray, reps: list, records: list[ResultsRecord], common: list[str],
              level: float, alpha: float, method: str) -> Ranking:
-    higher = name != "mean-rank"
     from brainmark.stats.bootstrap import percentile_interval
 
+    higher = name != "mean-rank"
+    corrected = np.stack([r.corrected(v) for r, v in zip(reps, values)])
     point_ranks = ranking.ranks(values, higher)
-    rank_ci = ranking.rank_intervals(reps, level, higher)
+    rank_ci = ranking.rank_intervals(corrected, level, higher)
     tied, p_best = ranking.tied_with_best(values, reps, alpha, method, higher)
-    rows = [RankRow(r.model_identifier, float(values[i]), percentile_interval(reps[i], level), float(point_ranks[i]),
-                    (float(rank_ci[i, 0]), float(rank_ci[i, 1])), bool(tied[i]), float(p_best[i]))
+    rows = [RankRow(r.model_identifier, float(values[i]), percentile_interval(corrected[i], level),
+                    float(point_ranks[i]), (float(rank_ci[i, 0]), float(rank_ci[i, 1])), bool(tied[i]),
+                    float(p_best[i]))
             for i, r in enumerate(records)]
     rows.sort(key=lambda row: row.rank)
     left_out = {r.model_identifier: sorted(set(_usable(r)) - set(common)) for r in records}

@@ -24,6 +24,7 @@ import numpy as np
 
 from brainmark.scores import Score, per_unit
 from brainmark.stats.bootstrap import percentile_interval
+from brainmark.stats.correction import Replicates
 from brainmark.scoring.results import BenchmarkResult, CompositeResult
 
 BEHAVIOR = "behavior"
@@ -34,7 +35,7 @@ class _Item:
     name: str
     value: float
     error: float
-    replicates: np.ndarray | None = None  # bootstrap replicates of the ceiled value (None: no interval)
+    replicates: Replicates | None = None  # bootstrap replicates of the ceiled value (None: no interval)
 
 
 def _mean(items: Sequence[_Item]) -> _Item | None:
@@ -47,13 +48,18 @@ def _mean(items: Sequence[_Item]) -> _Item | None:
     error = float(np.sqrt(np.sum(errors[finite] ** 2)) / len(items)) if finite.any() else math.nan
     reps = [i.replicates for i in items]
     same = all(r is not None for r in reps) and len({len(r) for r in reps}) == 1
-    return _Item("", float(np.mean(values)), error, np.mean(np.stack(reps), axis=0) if same else None)
+    return _Item("", float(np.mean(values)), error, Replicates.mean(reps) if same else None)
 
 
-def replicates_of(score: Score) -> np.ndarray | None:
-    """The bootstrap replicates of a score's ceiled value (``values["bootstrap"]``), or None."""
-    boot = score.values.get("bootstrap")
-    return None if boot is None else np.asarray(boot.values, dtype=float)
+def replicates_of(score: Score) -> Replicates | None:
+    """The bootstrap replicates of a score's ceiled value (joint, stimulus-only, unit-only), or None."""
+    names = ("bootstrap", "bootstrap_stimuli", "bootstrap_units")
+    if not all(n in score.values for n in names):
+        return None
+    resampled = dict(score.meta.get("bootstrap", {}).get("resampled") or {})
+    n_stimuli = resampled.pop("stimuli", None)
+    n_units = next(iter(resampled.values()), None) if len(resampled) == 1 else None
+    return Replicates(*(np.asarray(score.values[n].values, dtype=float) for n in names), n_stimuli, n_units)
 
 
 def _group_of(result: BenchmarkResult) -> str | None:
@@ -117,10 +123,14 @@ def _interval(value: _Item, scores: Sequence[Score]) -> tuple[dict[str, Any], di
         why = "a component has no bootstrap replicates" if value.replicates is None else "components differ in level"
         return {}, {}, {"skipped": why}
     level = float(levels.pop())
-    ci = percentile_interval(value.replicates, level)
-    record = {"method": "percentile", "from": "the composite of the components' replicates, resample by resample",
-              "n_resamples": int(len(value.replicates)), "level": level, "component_keys": keys}
-    return {"ci": ci, "ci_level": level}, {"bootstrap": per_unit(value.replicates, "resample")}, record
+    reps = value.replicates
+    ci = percentile_interval(reps.corrected(value.value), level)
+    record = {"method": "percentile, dual-bootstrap corrected (Schütt et al. 2023)",
+              "from": "the composite of the components' replicates, resample by resample",
+              "n_resamples": int(len(reps)), "level": level, "component_keys": keys}
+    boot = {"bootstrap": per_unit(reps.joint, "resample"), "bootstrap_stimuli": per_unit(reps.stimuli, "resample"),
+            "bootstrap_units": per_unit(reps.units, "resample")}
+    return {"ci": ci, "ci_level": level}, boot, record
 
 
 def _composite(identifier: str, version: int, value: _Item | None, parts: dict[str, _Item],

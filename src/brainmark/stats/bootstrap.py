@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from brainmark._json import canonical_hash
 from brainmark.scores import apply_ceiling
@@ -112,11 +113,12 @@ def _aligned(ids: Sequence[str], reference: Sequence[str], what: str) -> np.ndar
 
 @dataclass(frozen=True)
 class BootstrapResult:
-    """Replicates of the ceiled value (and of raw and ceiling), their interval and the provenance record."""
+    """Replicates of the ceiled value under joint, stimulus-only and unit-only resamples (the same draws), the
+    corrected percentile interval, and the provenance record."""
 
-    replicates: np.ndarray
-    raw: np.ndarray
-    ceiling: np.ndarray | None
+    replicates: np.ndarray  # joint resamples of stimuli and units
+    stimulus_replicates: np.ndarray  # stimuli resampled, units as they are
+    unit_replicates: np.ndarray  # units resampled, stimuli as they are
     interval: tuple[float, float]
     level: float
     record: dict[str, Any] = field(default_factory=dict)
@@ -132,37 +134,49 @@ class _Evaluator:
             self.stimulus_map = _aligned(ceiling.stimulus_ids, score.stimulus_ids, "stimuli")
             self.unit_map = _aligned(ceiling.unit_ids, score.unit_ids, "units")
 
-    def __call__(self, stimuli: np.ndarray, units: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    def __call__(self, stimuli: np.ndarray, units: np.ndarray) -> np.ndarray:
         raw = np.asarray(self.score.resample(stimuli, units), dtype=float)
         if self.convention is None:  # the statistic is already ceiled (e.g. I2n's split-wise rule) or not ceiled
-            return raw, raw, None
+            return raw
         if self.ceiling is None:
             ceiling = np.full(raw.shape, self.ceiling_value)
         else:
             ceiling = np.asarray(self.ceiling.resample(stimuli[:, self.stimulus_map], units[:, self.unit_map]))
-        return apply_ceiling(raw, ceiling, self.convention), raw, ceiling
+        return apply_ceiling(raw, ceiling, self.convention)
+
+    def three_ways(self, stimuli: np.ndarray, units: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(joint, stimulus-only, unit-only) values of one chunk of draws, in one call of each resampler."""
+        b = stimuli.shape[0]
+        all_stimuli = np.concatenate([stimuli, stimuli, np.ones_like(stimuli)])
+        all_units = np.concatenate([units, np.ones_like(units), units])
+        values = self(all_stimuli, all_units)
+        return values[:b], values[b:2 * b], values[2 * b:]
 
 
-def bootstrap_ceiled(score: Resampler, ceiling: Resampler | None = None, *, ceiling_value: float = math.nan,
-                     convention: str | None = None, scheme: BootstrapScheme = BootstrapScheme()) -> BootstrapResult:
+def bootstrap_ceiled(score: Resampler, ceiling: Resampler | None = None, *, point: float = math.nan,
+                     ceiling_value: float = math.nan, convention: str | None = None,
+                     scheme: BootstrapScheme = BootstrapScheme()) -> BootstrapResult:
     """Bootstrap the ceiled score: ``ceiling`` resampled with it (or the fixed ``ceiling_value`` when None).
 
-    ``convention=None`` means the score's statistic needs no ceiling (it is final as it is).
+    ``point`` is the ceiled value itself (the replicates are rescaled about it by the dual-bootstrap correction,
+    :mod:`brainmark.stats.correction`). ``convention=None`` means the score's statistic is final as it is.
     """
+    from brainmark.stats.correction import rescaled
+
     evaluate = _Evaluator(score, ceiling, ceiling_value, convention)
-    parts = [evaluate(s, u) for s, u in draw_counts(len(score.stimulus_ids), len(score.unit_ids), scheme)]
-    ceiled = np.concatenate([p[0] for p in parts])
-    raw = np.concatenate([p[1] for p in parts])
-    ceilings = None if parts[0][2] is None else np.concatenate([p[2] for p in parts])
-    interval = percentile_interval(ceiled, scheme.level)
+    n, q = len(score.stimulus_ids), len(score.unit_ids)
+    with threadpool_limits(1, user_api="blas"):  # many small products: BLAS threads only add synchronisation
+        parts = [evaluate.three_ways(s, u) for s, u in draw_counts(n, q, scheme)]
+    joint, stimuli, units = (np.concatenate([p[k] for p in parts]) for k in range(3))
+    interval = percentile_interval(rescaled(point, joint, stimuli, units, n, q), scheme.level)
     record = {
-        "scheme": SCHEME, "method": "percentile", "n_resamples": int(scheme.n_resamples), "level": float(scheme.level),
-        "seed": int(scheme.seed), "key": resampling_key(score, scheme),
-        "resampled": {"stimuli": len(score.stimulus_ids), score.unit_kind: len(score.unit_ids)},
+        "scheme": SCHEME, "method": "percentile, dual-bootstrap corrected (Schütt et al. 2023)",
+        "n_resamples": int(scheme.n_resamples), "level": float(scheme.level), "seed": int(scheme.seed),
+        "key": resampling_key(score, scheme), "resampled": {"stimuli": n, score.unit_kind: q},
         "what": score.description + (f"; ceiling: {ceiling.description}" if ceiling is not None else ""),
-        "ceiling_resampled": ceiling is not None, "finite_replicates": int(np.isfinite(ceiled).sum()),
+        "ceiling_resampled": ceiling is not None, "finite_replicates": int(np.isfinite(joint).sum()),
     }
-    return BootstrapResult(ceiled, raw, ceilings, interval, float(scheme.level), record)
+    return BootstrapResult(joint, stimuli, units, interval, float(scheme.level), record)
 
 
 def split_half_scores(score: Resampler, ceiling: Resampler | None = None, *, ceiling_value: float = math.nan,
@@ -176,11 +190,14 @@ def split_half_scores(score: Resampler, ceiling: Resampler | None = None, *, cei
     evaluate = _Evaluator(score, ceiling, ceiling_value, convention)
     n, q = len(score.stimulus_ids), len(score.unit_ids)
     rng = np.random.default_rng(np.random.SeedSequence([int(seed), 2]))
-    rows = []
-    for _ in range(int(n_halvings)):
-        order = rng.permutation(n)
-        halves = np.zeros((2, n), dtype=np.int64)
-        halves[0, order[: n // 2]] = 1
-        halves[1, order[n // 2:]] = 1
-        rows.append(evaluate(halves, np.ones((2, q), dtype=np.int64))[0])
-    return np.asarray(rows, dtype=float)
+    with threadpool_limits(1, user_api="blas"):
+        return np.asarray([_halves(evaluate, rng.permutation(n), n, q) for _ in range(int(n_halvings))], dtype=float)
+
+
+def _halves(evaluate: "_Evaluator", order: np.ndarray, n: int, q: int) -> np.ndarray:
+    """The values on both halves of one halving (``order``: a permutation of the stimuli)."""
+    halves = np.zeros((2, n), dtype=np.int64)
+    halves[0, order[: n // 2]] = 1
+    halves[1, order[n // 2:]] = 1
+    return evaluate(halves, np.ones((2, q), dtype=np.int64))
+

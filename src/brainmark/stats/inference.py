@@ -9,18 +9,26 @@ resampled experiment: its percentile interval is the interval of the difference,
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.stats
 
+if TYPE_CHECKING:
+    from brainmark.stats.correction import Replicates
+
 ADJUSTMENTS = ("holm", "bh", "none")
 
 
-def paired_difference(a: np.ndarray, b: np.ndarray, level: float) -> tuple[np.ndarray, tuple[float, float], float]:
-    """(replicate differences, their percentile interval, two-sided p) of paired replicates ``a - b``."""
+def paired_difference(a: "Replicates", b: "Replicates", difference: float,
+                      level: float) -> tuple[np.ndarray, tuple[float, float], float]:
+    """(corrected replicate differences, their percentile interval, two-sided p) of paired replicates ``a - b``.
+
+    ``difference`` is the point difference; the replicate differences are dual-bootstrap corrected about it.
+    """
     from brainmark.stats.bootstrap import percentile_interval
 
-    d = np.asarray(a, dtype=float) - np.asarray(b, dtype=float)
+    d = (a - b).corrected(difference)
     return d, percentile_interval(d, level), bootstrap_p_value(d)
 
 

@@ -1,8 +1,9 @@
 """Rankings with uncertainty: rank intervals from replicates, the group tied with the best, benchmark reliability,
 and composites defined across a set of models (z-scored mean, mean rank; Ahlert et al. 2024).
 
-All functions take ``values`` (models,) and ``replicates`` (models x B) of one score, replicate b of every model
-coming from the same resampled experiment (paired).
+The functions take ``values`` (models,) and the models' replicates of one score, replicate b of every model coming
+from the same resampled experiment (paired): plain (models x B) arrays of corrected replicates for rank intervals,
+:class:`~brainmark.stats.correction.Replicates` for the paired tests.
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import warnings
 import numpy as np
 import scipy.stats
 
+from brainmark.stats.correction import Replicates
 from brainmark.stats.inference import adjust, bootstrap_p_value
 
 
@@ -29,7 +31,7 @@ def rank_intervals(replicates: np.ndarray, level: float, higher_is_better: bool 
     return np.stack([np.percentile(r, 50 * (1 - level), axis=0), np.percentile(r, 50 * (1 + level), axis=0)], axis=1)
 
 
-def tied_with_best(values: np.ndarray, replicates: np.ndarray, alpha: float, method: str = "holm",
+def tied_with_best(values: np.ndarray, replicates: "list[Replicates]", alpha: float, method: str = "holm",
                    higher_is_better: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """Which models are not significantly worse than the best (paired tests against it, adjusted): (tied, p)."""
     v = np.asarray(values, dtype=float)
@@ -37,7 +39,8 @@ def tied_with_best(values: np.ndarray, replicates: np.ndarray, alpha: float, met
     best = int(np.nanargmax(sign * v))
     others = [i for i in range(len(v)) if i != best]
     p = np.full(len(v), np.nan)
-    raw = np.asarray([bootstrap_p_value(sign * (replicates[best] - replicates[i])) for i in others])
+    raw = np.asarray([bootstrap_p_value(sign * (replicates[best] - replicates[i]).corrected(v[best] - v[i]))
+                      for i in others])
     p[others] = adjust(raw, method) if others else raw
     tied = np.where(np.isnan(p), False, p >= alpha)
     tied[best] = True

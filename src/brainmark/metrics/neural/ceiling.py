@@ -162,7 +162,7 @@ class InternalConsistency(Estimator):
         if self.bootstrap:
             from brainmark.stats.bootstrap import BootstrapScheme, bootstrap_ceiled
 
-            result = bootstrap_ceiled(resampler, scheme=BootstrapScheme(int(self.bootstrap), self.ci,
+            result = bootstrap_ceiled(resampler, point=raw, scheme=BootstrapScheme(int(self.bootstrap), self.ci,
                                                                         int(self.bootstrap_seed)))
             out_values["bootstrap"] = per_unit(result.replicates, "resample")
             extra["bootstrap"] = result.record
