@@ -21,6 +21,7 @@ def test_benchmarks_list_and_show(shared_data):
     assert "Kriegeskorte2008.humanIT-rsa" in unknown.output  # the known identifiers are listed
 
 
+@pytest.mark.slow
 def test_score_output_verify_and_report(shared_data, brainmark_home, tmp_path):
     out = tmp_path / "results" / "tiny.json"
     result = runner.invoke(app, ["score", "tinynet-test", "Coggan2024.V1-rsa", "Geirhos2021edge-error_consistency",
@@ -96,6 +97,7 @@ def test_bring_your_own_data(shared_data, brainmark_home, tmp_path):
     assert record["scores"][0]["score"]["meta"]["metric"] == "ridge"
 
 
+@pytest.mark.slow
 def test_results_folder_report_compares_all_models(shared_data, brainmark_home, tmp_path):
     folder = tmp_path / "results"
     for extra in ([], ["--untrained"]):
