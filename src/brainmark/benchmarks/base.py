@@ -69,6 +69,7 @@ class Benchmark(ABC):
         return ceiled.with_meta(**self.provenance())
 
     def provenance(self) -> dict[str, Any]:
+        """What every score of this benchmark records: identifier, version, kind, region, datasets, convention."""
         return {
             "benchmark": self.identifier,
             "benchmark_version": self.version,

@@ -40,6 +40,7 @@ def data_checksum(data: xr.DataArray | np.ndarray) -> str:
 
 
 def ceiling_key(name: str, params: dict[str, Any], checksum: str) -> str:
+    """The cache key of a ceiling: its name, parameters, data checksum and the brainmark version."""
     payload = json.dumps({"ceiling": name, "params": params, "data": checksum, "brainmark": __version__}, sort_keys=True, default=str)
     return hashlib.sha256(payload.encode()).hexdigest()[:32]
 
@@ -69,5 +70,6 @@ def cached_ceiling(name: str, params: dict[str, Any], checksum: str, compute: Ca
 
 
 def clear_memory_cache() -> None:
+    """Forget the ceilings kept in this process (the files under ``ceilings/`` stay)."""
     with _LOCK:
         _MEMORY.clear()

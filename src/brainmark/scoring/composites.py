@@ -93,6 +93,7 @@ def _composite(identifier: str, version: int, value: _Item | None, parts: dict[s
 
 
 def brainscore2018(results: Sequence[BenchmarkResult]) -> CompositeResult | None:
+    """The Brain-Score 2018 composite: mean of V4, IT and behaviour (None when nothing is usable)."""
     usable, excluded = _usable(results)
     usable = [(g, r) for g, r in usable if g in ("V4", "IT", BEHAVIOR)]
     excluded += [r.benchmark for r in results if _group_of(r) not in ("V4", "IT", BEHAVIOR, None) and r.benchmark not in excluded]
@@ -103,6 +104,7 @@ def brainscore2018(results: Sequence[BenchmarkResult]) -> CompositeResult | None
 
 
 def hierarchical(results: Sequence[BenchmarkResult]) -> CompositeResult | None:
+    """The hierarchical composite: regions -> neural; neural and behaviour -> overall."""
     usable, excluded = _usable(results)
     groups = _by_group(usable)
     regions = {g: v for g, v in groups.items() if g != BEHAVIOR}

@@ -46,6 +46,7 @@ class ResultsFormatError(BrainmarkError, ValueError):
 
 @dataclass
 class BenchmarkResult:
+    """One benchmark's score of a model, with the benchmark version, committed layer and time."""
     benchmark: str
     benchmark_version: int
     score: Score
@@ -53,6 +54,7 @@ class BenchmarkResult:
     seconds: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
+        """The result as JSON-ready fields."""
         return {
             "benchmark": self.benchmark,
             "benchmark_version": self.benchmark_version,
@@ -63,6 +65,7 @@ class BenchmarkResult:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "BenchmarkResult":
+        """A result from its JSON fields."""
         return cls(
             benchmark=d["benchmark"],
             benchmark_version=int(d["benchmark_version"]),
@@ -74,12 +77,14 @@ class BenchmarkResult:
 
 @dataclass
 class CompositeResult:
+    """A composite score, its version and the benchmarks it combines."""
     identifier: str
     version: int
     components: list[str]
     score: Score
 
     def to_dict(self) -> dict[str, Any]:
+        """The composite as JSON-ready fields."""
         return {
             "identifier": self.identifier,
             "version": self.version,
@@ -89,11 +94,13 @@ class CompositeResult:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "CompositeResult":
+        """A composite from its JSON fields."""
         return cls(d["identifier"], int(d["version"]), list(d.get("components", [])), Score.from_dict(d["score"]))
 
 
 @dataclass
 class ResultsRecord:
+    """Everything one scoring run produced: model, scores, composites, environment, time."""
     model: dict[str, Any]
     scores: list[BenchmarkResult] = field(default_factory=list)
     composites: list[CompositeResult] = field(default_factory=list)
@@ -102,9 +109,11 @@ class ResultsRecord:
 
     @property
     def model_identifier(self) -> str:
+        """The scored model's identifier."""
         return str(self.model["identifier"])
 
     def to_dict(self) -> dict[str, Any]:
+        """The record as JSON-ready fields (with its schema)."""
         return {
             "schema": SCHEMA,
             "created": self.created,
@@ -116,6 +125,7 @@ class ResultsRecord:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "ResultsRecord":
+        """A record from its JSON fields, or a ResultsFormatError."""
         if not isinstance(d, dict) or d.get("schema") != SCHEMA:
             raise ResultsFormatError(
                 f"not a brainmark results record (expected schema {SCHEMA!r}, got {d.get('schema') if isinstance(d, dict) else type(d).__name__!r})"
@@ -131,6 +141,7 @@ class ResultsRecord:
         )
 
     def to_json(self) -> str:
+        """The record as indented, key-sorted JSON (NaN written as null)."""
         return json.dumps(self.to_dict(), indent=2, sort_keys=True, allow_nan=False)
 
     def save(self, path: str | Path) -> Path:
@@ -164,6 +175,7 @@ class ResultsRecord:
         return rows
 
     def to_csv(self) -> str:
+        """One CSV row per benchmark and composite."""
         buffer = io.StringIO()
         writer = csv.DictWriter(buffer, fieldnames=list(self.CSV_COLUMNS), lineterminator="\n")
         writer.writeheader()
@@ -190,6 +202,7 @@ class ResultsRecord:
 
     @classmethod
     def load(cls, path: str | Path) -> "ResultsRecord":
+        """Read a results JSON file."""
         try:
             data = json.loads(Path(path).read_text())
         except json.JSONDecodeError as exc:

@@ -14,6 +14,7 @@ FIELDS = ("raw", "error", "ceiling", "ceiling_error", "ceiled", "ceiled_error")
 
 @dataclass(frozen=True)
 class Difference:
+    """One value that differs between the recorded and the recomputed record."""
     item: str
     field: str
     recorded: Any
@@ -23,6 +24,7 @@ class Difference:
 
 @dataclass
 class VerifyReport:
+    """The outcome of a verification: the differences and how many values were compared."""
     differences: list[Difference] = field(default_factory=list)
     compared: int = 0
     n_scores: int = 0
@@ -30,6 +32,7 @@ class VerifyReport:
 
     @property
     def identical(self) -> bool:
+        """Whether no difference was found."""
         return not self.differences
 
 
