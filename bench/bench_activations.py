@@ -25,7 +25,7 @@ def run_case(case: str) -> dict:
     os.environ.setdefault("BRAINMARK_PROGRESS", "0")
     import torch
 
-    from brainmark.data import load_stimulus_set
+    from brainmark.datasets import load_stimulus_set
     from brainmark.models import load_model
 
     stimuli = load_stimulus_set("Cowley2023.210325")
@@ -55,7 +55,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as home:
         env["BRAINMARK_HOME"] = home
         # prime the data store (unzips the images once) so no case pays for it
-        subprocess.run([sys.executable, "-c", "from brainmark.data import load_stimulus_set as l; "
+        subprocess.run([sys.executable, "-c", "from brainmark.datasets import load_stimulus_set as l; "
                         "l('Cowley2023.210325')"], env=env, check=True)
         for case, label in (("vgg16", "VGG-16 untrained, 13 conv layers"),
                             ("efficientnet", "EfficientNet-Lite0, cold cache"),

@@ -57,7 +57,7 @@ def error_consistency_rows(tmp: Path, use_official: bool) -> list[list[str]]:
 
     Ceiling = human-to-human kappa; "model" = subject-01's responses (no-answers replaced by the truth).
     """
-    from brainmark.data import load_dataset
+    from brainmark.datasets import load_dataset
     from brainmark.metrics import load_ceiling, load_metric
 
     rows = []

@@ -102,5 +102,5 @@ def tiny_registered() -> str:
     """Registers the tiny network as model ``tinynet-test``."""
     from brainmark.models.loading import register_model
 
-    register_model("tinynet-test", _tiny_spec, imagenet_top1=1.0)
+    register_model("tinynet-test", _tiny_spec, imagenet_top1=1.0, replace=True)
     return "tinynet-test"

@@ -17,8 +17,8 @@ from brainmark._version import __version__
 
 _LAZY = {
     "Score": "brainmark.scores",
-    "load_dataset": "brainmark.data",
-    "load_stimulus_set": "brainmark.data",
+    "load_dataset": "brainmark.datasets",
+    "load_stimulus_set": "brainmark.datasets",
     "load_metric": "brainmark.metrics",
     "load_ceiling": "brainmark.metrics",
     "load_model": "brainmark.models",

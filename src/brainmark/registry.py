@@ -1,7 +1,9 @@
 """Plain registries of identifier -> factory, one per kind (datasets, metrics, models, benchmarks).
 
-Modules that define things register them at import time; third-party packages extend a registry through
-an entry-point group (e.g. ``brainmark.models``) whose entries point at zero-argument-or-keyword factories.
+One way to register: brainmark's built-ins are registered by the package that defines them when it is imported
+(``brainmark.metrics`` registers the metrics, ``brainmark.datasets`` the datasets, ...); third-party packages extend
+a registry through an entry-point group (e.g. ``brainmark.models``) whose entries point at factories. Look-up is
+exact first, then case-insensitive; an unknown identifier raises :class:`UnknownIdentifierError` with suggestions.
 """
 from __future__ import annotations
 
@@ -51,6 +53,10 @@ class Registry(Generic[T]):
         self._load_entry_points()
         return identifier in self._factories
 
+    def unregister(self, identifier: str) -> None:
+        """Remove ``identifier`` (e.g. a temporary benchmark of a test); unknown identifiers are ignored."""
+        self._factories.pop(identifier, None)
+
     def __iter__(self) -> Iterator[str]:
         self._load_entry_points()
         return iter(sorted(self._factories))
@@ -60,19 +66,29 @@ class Registry(Generic[T]):
         return len(self._factories)
 
     def names(self) -> list[str]:
+        """All registered identifiers, sorted."""
         return list(self)
 
-    def factory(self, identifier: str) -> Callable[..., T]:
+    def resolve(self, identifier: str) -> str:
+        """The registered spelling of ``identifier`` (exact, else the unique case-insensitive match)."""
         self._load_entry_points()
-        try:
-            return self._factories[identifier]
-        except KeyError:
-            close = difflib.get_close_matches(identifier, self._factories, n=5, cutoff=0.5)
-            hint = f" Did you mean: {', '.join(close)}?" if close else ""
-            raise UnknownIdentifierError(
-                f"unknown {self.kind} {identifier!r}.{hint} Known {self.kind}s: {', '.join(sorted(self._factories))}"
-            ) from None
+        if identifier in self._factories:
+            return identifier
+        folded = [name for name in self._factories if name.casefold() == str(identifier).casefold()]
+        if len(folded) == 1:
+            return folded[0]
+        by_fold = {name.casefold(): name for name in self._factories}
+        close = difflib.get_close_matches(str(identifier).casefold(), list(by_fold), n=5, cutoff=0.5)
+        hint = f" Did you mean: {', '.join(by_fold[c] for c in close)}?" if close else ""
+        ambiguous = f" (several match when case is ignored: {', '.join(folded)})" if folded else ""
+        raise UnknownIdentifierError(
+            f"unknown {self.kind} {identifier!r}{ambiguous}.{hint} Known {self.kind}s: {', '.join(sorted(self._factories))}"
+        )
 
-    def load(self, identifier: str, **params: Any) -> T:
+    def factory(self, identifier: str) -> Callable[..., T]:
+        """The factory registered as ``identifier`` (see :meth:`resolve`)."""
+        return self._factories[self.resolve(identifier)]
+
+    def load(self, identifier: str, /, **params: Any) -> T:
         """Look up ``identifier`` and call its factory with ``params``."""
         return self.factory(identifier)(**params)

@@ -14,7 +14,7 @@ from brainmark.benchmarks.custom import custom_benchmark, load_recordings, load_
 @pytest.fixture
 def user_files(tmp_path, shared_data, brainmark_home, make_tiny_model):
     """Responses = a linear map of the tiny model's block2 features + noise, 4 repetitions; images copied."""
-    from brainmark.data import load_stimulus_set
+    from brainmark.datasets import load_stimulus_set
 
     stimuli = load_stimulus_set("Kriegeskorte2008")
     images = tmp_path / "images"

@@ -13,7 +13,7 @@ import xarray as xr
 import brainmark.benchmarks.behavioral as behavioral
 from brainmark.benchmarks import load_benchmark
 from brainmark.benchmarks.behavioral import I2nBenchmark
-from brainmark.data import load_stimulus_set
+from brainmark.datasets import load_stimulus_set
 
 OBJECTS = ["airplane", "bear", "clock", "knife"]
 

@@ -46,10 +46,15 @@ def test_score_output_verify_and_report(shared_data, brainmark_home, tmp_path):
     assert "identical" in verified.output
 
     record["scores"][0]["score"]["raw"] += 0.01
+    inconsistent = tmp_path / "inconsistent.json"
+    inconsistent.write_text(json.dumps(record))  # raw no longer matches its ceiled value: refused on load
+    refused = runner.invoke(app, ["verify", str(inconsistent)])
+    assert refused.exit_code != 0 and "inconsistent score" in refused.output
+    record["scores"][0]["score"]["ceiled"] = record["scores"][0]["score"]["ceiled_error"] = None  # recomputed
     tampered = tmp_path / "tampered.json"
     tampered.write_text(json.dumps(record))
     failed = runner.invoke(app, ["verify", str(tampered)])
-    assert failed.exit_code == 1 and "raw" in failed.output
+    assert failed.exit_code == 1 and "raw" in failed.output and "ceiled" in failed.output
 
     report = runner.invoke(app, ["report", str(out), "--output", str(tmp_path / "rep")])
     assert report.exit_code == 0, report.output
@@ -77,7 +82,7 @@ def test_bring_your_own_data(shared_data, brainmark_home, tmp_path):
     import numpy as np
     import xarray as xr
 
-    from brainmark.data import load_stimulus_set
+    from brainmark.datasets import load_stimulus_set
 
     stimuli = load_stimulus_set("Kriegeskorte2008")
     rows = []

@@ -11,7 +11,8 @@ import pytest
 
 from brainmark.data.brainio import read_netcdf_assembly, read_stimulus_set, to_neural_assembly, to_trials
 from brainmark.data.files import DataFile
-from brainmark.data.registry import DATASETS, STIMULUS_SETS, DatasetEntry, dataset_info
+from brainmark.data.registry import DATASETS, STIMULUS_SETS, DatasetEntry
+from brainmark.datasets import dataset_info
 from brainmark.data.stimuli import StimulusSetError
 from brainmark.data.store import ChecksumMismatchError, Store, safe_extract
 from brainmark.datasets import majajhong2015, rajalingham2018

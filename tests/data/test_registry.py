@@ -5,7 +5,8 @@ import pytest
 import xarray as xr
 
 import brainmark
-from brainmark.data import DATASETS, STIMULUS_SETS, DatasetEntry, dataset_info, list_datasets, load_dataset
+from brainmark.data import DATASETS, STIMULUS_SETS, DatasetEntry
+from brainmark.datasets import dataset_info, list_datasets, load_dataset
 from brainmark.data.registry import register
 from brainmark.registry import UnknownIdentifierError
 
@@ -49,9 +50,10 @@ def test_top_level_api_and_copies():
     assert brainmark.load_stimulus_set("Kriegeskorte2008").table.loc[0, "category"] != "changed"
 
 
-def test_unknown_identifier_suggests_close_matches():
-    with pytest.raises(UnknownIdentifierError, match="Kriegeskorte2008.monkeyIT"):
-        load_dataset("Kriegeskorte2008.monkeyit")
+def test_identifiers_ignore_case_and_unknown_ones_suggest_close_matches():
+    assert load_dataset("kriegeskorte2008.MONKEYIT").identical(load_dataset("Kriegeskorte2008.monkeyIT"))
+    with pytest.raises(UnknownIdentifierError, match="Did you mean: Kriegeskorte2008.monkeyIT"):
+        load_dataset("Kriegeskorte2008.monkeyITT")
 
 
 def test_dataset_info_and_stimulus_set_lookup():

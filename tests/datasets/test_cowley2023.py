@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import brainmark
-from brainmark.data.registry import dataset_info
+from brainmark.datasets import dataset_info
 
 pytestmark = pytest.mark.slow
 FOLDER = "cowley2023_v4"

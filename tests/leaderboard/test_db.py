@@ -1,6 +1,7 @@
 """Database: migrations, import of results records, versions kept apart, tokens stored as hashes (SQLite + PostgreSQL)."""
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 
@@ -119,7 +120,9 @@ def test_another_users_model_cannot_be_overwritten(sqlite_url, make_record):
 def test_nan_scores_are_stored_as_null(sqlite_url, make_record):
     engine, sessions = open_database(sqlite_url)
     record = make_record("nan-net", {"B": 0.5})
-    record.scores[0].score = record.scores[0].score.with_ceiling(-1.0)  # a non-positive ceiling -> NaN ceiled
+    entry = record.scores[0]
+    entry = dataclasses.replace(entry, score=entry.score.with_ceiling(-1.0))  # a non-positive ceiling -> NaN ceiled
+    record = dataclasses.replace(record, scores=[entry])
     with sessions.begin() as session:
         import_record(session, record)
     with sessions() as session:

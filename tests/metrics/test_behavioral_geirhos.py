@@ -147,7 +147,7 @@ def test_no_answer_counts_as_error():
 @pytest.mark.slow
 @pytest.mark.parametrize("dataset", ["edge", "silhouette"])
 def test_real_human_to_human_error_consistency(shared_data, dataset):
-    from brainmark.data import load_dataset
+    from brainmark.datasets import load_dataset
 
     trials = load_dataset(f"Geirhos2021.{dataset}")
     ceiling = load_ceiling("error_consistency")(trials)

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
+from brainmark.errors import ParameterError
 import xarray as xr
 from scipy.stats import norm
 
@@ -272,7 +274,7 @@ def test_trial_layout_errors(simulated):
     same["dist_obj"] = ("presentation", trials["sample_obj"].values)
     with pytest.raises(BehavioralDataError, match="same object"):
         I2n()(model, same)
-    with pytest.raises(ValueError, match="false-alarm rule"):
+    with pytest.raises(ParameterError, match="unknown fa_rule 'nope'; choose one of paper, official"):
         I2n(fa_rule="nope")(model, trials)
     with pytest.raises(ValueError, match="variant"):
         I2n("i3")(model, trials)

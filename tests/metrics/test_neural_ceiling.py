@@ -73,7 +73,7 @@ COWLEY_210325_CEILING = 0.75946  # 50 V4 neuroids, 640 images, up to 10 NaN-padd
 
 def _cowley_210325(shared_data):
     try:
-        from brainmark.data import load_dataset  # the data engineer's loader, once it has landed
+        from brainmark.datasets import load_dataset
 
         return load_dataset("Cowley2023.210325")
     except (ImportError, AttributeError):

@@ -64,7 +64,7 @@ def test_subjects_sessions_and_non_symmetric_entries():
     off = ~np.eye(N, dtype=bool)
     expected = [scipy.stats.pearsonr(model[off], s[off]).statistic for s in subjects]
     np.testing.assert_allclose(score.values["subject"], expected)
-    assert score.raw == pytest.approx(np.mean(expected)) and score.labels["subject"] == list("abcd")
+    assert score.raw == pytest.approx(np.mean(expected)) and score.values["subject"]["subject"].values.tolist() == list("abcd")
     assert score.meta["entries"] == "all off-diagonal entries"
     sessions = _matrix(np.stack([subjects, subjects]).transpose(1, 0, 2, 3), ids, leading=("subject", "session"))
     assert RSA()(source, sessions).meta["averaged_dims"] == ["session"]

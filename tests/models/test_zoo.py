@@ -5,13 +5,13 @@ import pytest
 import torch
 
 from brainmark.models import (
-    MODEL_INFO,
     MODELS,
     BrainModel,
     CommitmentError,
     UserModelError,
     WeightsUnavailableError,
     load_model,
+    model_entry_info,
 )
 from brainmark.models.torchvision_zoo import ZOO
 
@@ -25,7 +25,7 @@ def test_zoo_has_the_papers_families_with_metadata():
     for name in [*PAPER_FAMILIES, "cornet-z", "cornet-s", "efficientnet-lite0", "efficientnet-lite1",
                  "efficientnet-lite2"]:
         assert name in names
-        info = MODEL_INFO[name]
+        info = model_entry_info(name)
         assert 40 < info["imagenet_top1"] < 90
         assert info["weights_url"].startswith("https://")
         assert info["layers"] and info["input_size"] in (224, 240, 260, 299)

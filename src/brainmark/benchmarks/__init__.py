@@ -1,8 +1,8 @@
 """Benchmarks: data + stimulus presentation + metric + ceiling, under versioned identifiers.
 
-``load_benchmark(identifier)`` returns a :class:`Benchmark`; ``benchmark(model) -> Score``. The built-in
-benchmarks register on first use (``brainmark.benchmarks.catalog``); others through the ``brainmark.benchmarks``
-entry-point group.
+``load_benchmark(identifier)`` returns a :class:`Benchmark`; ``benchmark(model) -> Score``. Importing this package
+registers the built-in benchmarks (``brainmark.benchmarks.catalog``); others come through the
+``brainmark.benchmarks`` entry-point group.
 """
 from brainmark.benchmarks.base import (
     BENCHMARKS,
@@ -13,6 +13,7 @@ from brainmark.benchmarks.base import (
     load_benchmark,
     register_benchmark,
 )
+from brainmark.benchmarks import catalog as _catalog  # noqa: E402,F401  (registers the built-in benchmarks)
 
 __all__ = ["BENCHMARKS", "Benchmark", "BenchmarkError", "BenchmarkFactory", "benchmark_identifiers",
            "load_benchmark", "register_benchmark"]

@@ -11,7 +11,7 @@ from brainmark.data.stimuli import StimulusSet
 
 def data_files(identifiers: Sequence[str]) -> dict[str, dict[str, str]]:
     """``{dataset: {file name: "algorithm:digest"}}`` for every registered file the benchmark reads."""
-    from brainmark.data import dataset_info
+    from brainmark.datasets import dataset_info
 
     out: dict[str, dict[str, str]] = {}
     for identifier in identifiers:
@@ -25,7 +25,7 @@ def data_files(identifiers: Sequence[str]) -> dict[str, dict[str, str]]:
 
 def load_dataset(identifier: str) -> xr.DataArray:
     """A registered dataset through the data layer (imported when first needed)."""
-    from brainmark.data import load_dataset as _load
+    from brainmark.datasets import load_dataset as _load
 
     return _load(identifier)
 
@@ -33,7 +33,7 @@ def load_dataset(identifier: str) -> xr.DataArray:
 def load_stimuli(identifier: "str | StimulusSet", stimulus_ids: Sequence[str] | None = None,
                  degrees: float | None = None) -> StimulusSet:
     """The stimulus set (subset to ``stimulus_ids`` in that order), with ``degrees`` filled in if unknown."""
-    from brainmark.data import load_stimulus_set
+    from brainmark.datasets import load_stimulus_set
 
     stimuli = identifier if isinstance(identifier, StimulusSet) else load_stimulus_set(identifier)
     if stimulus_ids is not None:

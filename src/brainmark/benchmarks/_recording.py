@@ -9,12 +9,13 @@ stimuli. Models that map regions to layers themselves (e.g. CORnet) ignore the s
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 import xarray as xr
 
 from brainmark._version import __version__
 from brainmark.data.stimuli import StimulusSet
+from brainmark.benchmarks.base import BenchmarkError
 from brainmark.scores import Score
 
 
@@ -55,56 +56,68 @@ class Recording:
 
 def record_region(model: Any, region: str, stimuli: StimulusSet, *, selection: LayerSelection | None,
                   number_of_trials: int = 1, time_bins: Any = None) -> Recording:
-    """Commit ``region`` (on ``selection``) and return the model's responses to ``stimuli`` from it.
+    """The model's responses to ``stimuli`` in ``region``, and how its layer was chosen.
 
-    Layers fixed by hand or built into the model (e.g. CORnet's areas) are kept; otherwise the model's layer
-    commitment scores every candidate layer on the selection data and freezes the best one.
+    A :class:`~brainmark.models.LayeredBrainModel` keeps the layers it fixes itself (built-in, e.g. CORnet's
+    areas) or that its user fixed; any other region is chosen on ``selection`` (never the scored data) and frozen
+    on disk, and that layer's activations are read directly, so the model object is left as it was. Any other
+    :class:`~brainmark.models.BrainModel` maps regions to its own units through ``start_recording``/``look_at``.
     """
-    table: dict[str, float] = {}
-    how = None
-    fixed = _fixed_commitment(model, region)
-    if fixed is not None:
-        how = f"{fixed} commitment"
-    elif selection is not None and all(hasattr(model, a) for a in ("layer_activations", "commit", "weights_hash")):
-        table = commit(model, region, selection, stimuli)
-        how = selection.description or selection.key
-    else:  # any other BrainModel maps regions to its own units
-        how = "the model's own region mapping"
+    from brainmark.models.brain_model import BrainModel, LayeredBrainModel
+    from brainmark.models.recording import region_assembly
+
+    if isinstance(model, LayeredBrainModel):
+        fixed = _fixed_commitment(model, region)
+        if fixed is not None:
+            layer, table, how, record = str(fixed["layer"]), {}, f"{fixed['source']} commitment", dict(fixed)
+        elif selection is not None:
+            chosen, table = commit(model, region, selection, stimuli)
+            layer, how = chosen.layer, selection.description or selection.key
+            record = {"layer": layer, "source": "selection", "selection": selection.key}
+        else:
+            raise BenchmarkError(f"{model.identifier} has no layer for region {region!r} and this benchmark has no "
+                                 f"selection data; fix one by hand: load_model(..., layers={{{region!r}: <layer>}})")
+        activations = model.layer_activations(stimuli, [layer])[layer]
+        assembly = region_assembly(activations, region, record, number_of_trials, time_bins)
+        return Recording(assembly, layer, table, how)
+    if not isinstance(model, BrainModel):
+        raise BenchmarkError(
+            f"cannot score a {type(model).__name__}: a model must be a brainmark BrainModel (identifier, "
+            "visual_degrees, start_recording, start_task, look_at); wrap a torch module with "
+            "brainmark.load_model(module, layers=[...]) or brainmark.models.ModelSpec"
+        )
     model.start_recording(region, time_bins)
     assembly = model.look_at(stimuli, number_of_trials=number_of_trials)
     layer = assembly.attrs.get("layer")
-    if layer is None and callable(getattr(model, "layer_for", None)):
-        layer = model.layer_for(region)
-    return Recording(assembly, str(layer) if layer is not None else None, table, how)
+    return Recording(assembly, str(layer) if layer is not None else None, {}, "the model's own region mapping")
 
 
-def _fixed_commitment(model: Any, region: str) -> str | None:
+def _fixed_commitment(model: Any, region: str) -> dict[str, Any] | None:
     record = (getattr(model, "commitment", None) or {}).get(region)
-    if isinstance(record, dict) and record.get("source") in ("built-in", "user"):
-        return str(record["source"])
+    if isinstance(record, Mapping) and record.get("source") in ("built-in", "user"):
+        return dict(record)
     return None
 
 
-def commit(model: Any, region: str, selection: LayerSelection, reported: StimulusSet) -> dict[str, float]:
-    """Choose and commit ``region``'s layer on the selection data; returns the per-layer score table.
+def commit(model: Any, region: str, selection: LayerSelection, reported: StimulusSet) -> tuple[Any, dict[str, float]]:
+    """Choose ``region``'s layer on the selection data (or reuse the frozen choice): (record, per-layer scores).
 
     When the choice is not on record yet, the candidate layers' activations come from one forward pass and
-    the layers are scored in parallel threads (as many as memory and CPUs allow); the model's commitment
-    bookkeeping then records the choice.
+    the layers are scored in parallel threads (as many as memory and CPUs allow). The model is not changed.
     """
     from brainmark.models.commitment import commit_region, commitment_path
 
     scorer = selection.scorer
     record_exists = commitment_path(model.identifier, model.weights_hash, selection.key, region).is_file()
-    layers = list(getattr(model, "candidate_layers", []) or [])
-    if not record_exists and layers and getattr(model, "use_cache", False):
+    layers = list(model.candidate_layers or [])
+    if not record_exists and layers and model.use_cache:
         activations = model.layer_activations(selection.stimuli, layers, reduction=selection.reduction)
         scores = _score_layers_in_parallel(activations, selection.scorer)
         scorer = _lookup_scorer(scores)
     record = commit_region(model, region, selection.stimuli, scorer, selection.key,
-                           reduction=selection.reduction,
+                           reduction=selection.reduction, apply=False,
                            reported_stimuli=None if selection.same_stimuli else reported)
-    return {str(k): float(v) for k, v in dict(record.scores or {}).items()}
+    return record, {str(k): float(v) for k, v in dict(record.scores or {}).items()}
 
 
 def _lookup_scorer(scores: dict[str, Score]) -> Callable[[xr.DataArray], Score]:

@@ -113,7 +113,6 @@ def register_benchmark(identifier: str, build: Callable[..., Benchmark], *, offl
 
 def load_benchmark(identifier: str, **options: Any) -> Benchmark:
     """The benchmark registered as ``identifier`` (e.g. ``"Cowley2023.V4-pls"``), constructed with ``options``."""
-    _ensure_builtin_registered()
     benchmark = BENCHMARKS.load(identifier, **options)
     if not isinstance(benchmark, Benchmark):
         raise BenchmarkError(f"the factory registered as benchmark {identifier!r} returned {type(benchmark).__name__}, not a Benchmark")
@@ -122,15 +121,10 @@ def load_benchmark(identifier: str, **options: Any) -> Benchmark:
 
 def benchmark_identifiers(offline_only: bool = False) -> list[str]:
     """All registered benchmark identifiers (sorted); with ``offline_only`` those that need no network."""
-    _ensure_builtin_registered()
     names = BENCHMARKS.names()
     if not offline_only:
         return names
     return [n for n in names if getattr(BENCHMARKS.factory(n), "offline", True)]
-
-
-def _ensure_builtin_registered() -> None:
-    import brainmark.benchmarks.catalog  # noqa: F401  (registers the built-in benchmarks)
 
 
 def nan_score(reason: str, **meta: Any) -> Score:

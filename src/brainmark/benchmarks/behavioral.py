@@ -15,7 +15,8 @@ import xarray as xr
 
 from brainmark.benchmarks._data import data_files, load_dataset, load_stimuli, unique_stimulus_ids
 from brainmark.benchmarks.base import BEHAVIORAL, Benchmark
-from brainmark.benchmarks.ceilings import cached_ceiling, data_checksum
+from brainmark.benchmarks.ceilings import cached_ceiling
+from brainmark.data.checksum import data_checksum
 from brainmark.scores import DEFAULT_CONVENTION, Score
 
 PROBABILITIES = "probabilities"

@@ -45,7 +45,7 @@ COGGAN_SELECTION_SUBJECTS = 4
 
 
 def _bibtex(dataset: str) -> str:
-    from brainmark.data import dataset_info
+    from brainmark.datasets import dataset_info
 
     try:
         return dataset_info(dataset).citation
@@ -114,7 +114,8 @@ def _cowley(identifier: str, convention: str = "ratio") -> NeuralPredictivityBen
         identifier, region="V4", target=partial(load_dataset, "Cowley2023.210325"), stimulus_set="Cowley2023.210325",
         selection_target=partial(_subsample, "Cowley2023.201025", COWLEY_SELECTION_IMAGES),
         selection_stimulus_set="Cowley2023.201025",
-        datasets=("Cowley2023.210325", "Cowley2023.201025"), metric="pls", ceiling="internal_consistency",
+        datasets=("Cowley2023.210325", "Cowley2023.201025"), metric="pls", metric_params={"stratify_on": None},
+        ceiling="internal_consistency",
         visual_degrees=DEGREES, bibtex=_bibtex("Cowley2023.210325"),
         description="macaque V4 (session 210325, 50 sites, 640 images); PLS; internal-consistency ceiling; unstratified splits",
         selection_description=f"PLS on session 201025 (89 sites; a seeded sample of {COWLEY_SELECTION_IMAGES} of its 1,200 other images)",

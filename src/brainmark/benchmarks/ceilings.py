@@ -5,44 +5,25 @@ the data's values and coordinates, and the brainmark version. A corrupt cache en
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import threading
 from typing import Any, Callable
 
-import numpy as np
-import xarray as xr
-
 from brainmark._io import atomic_write
+from brainmark._json import canonical_hash, dumps
 from brainmark._version import __version__
 from brainmark.paths import subdir
 from brainmark.scores import Score
+
+__all__ = ["cached_ceiling", "ceiling_key", "clear_memory_cache"]
 
 _LOCK = threading.Lock()
 _MEMORY: dict[str, Score] = {}
 
 
-def data_checksum(data: xr.DataArray | np.ndarray) -> str:
-    """sha256 over an array's dims, values and coordinate values: identifies the data a number came from."""
-    h = hashlib.sha256()
-    if isinstance(data, xr.DataArray):
-        h.update(repr(data.dims).encode())
-        for name in sorted(data.coords):
-            coord = data.coords[name]
-            h.update(name.encode() + repr(coord.dims).encode())
-            h.update(np.asarray(coord.values).astype(str).tobytes())
-        values = np.asarray(data.values)
-    else:
-        values = np.asarray(data)
-    h.update(repr(values.shape).encode() + str(values.dtype).encode())
-    h.update(np.ascontiguousarray(values).tobytes())
-    return h.hexdigest()
-
-
 def ceiling_key(name: str, params: dict[str, Any], checksum: str) -> str:
-    """The cache key of a ceiling: its name, parameters, data checksum and the brainmark version."""
-    payload = json.dumps({"ceiling": name, "params": params, "data": checksum, "brainmark": __version__}, sort_keys=True, default=str)
-    return hashlib.sha256(payload.encode()).hexdigest()[:32]
+    """The cache key of a ceiling: its name and parameters, the data checksum and the brainmark version."""
+    return canonical_hash({"ceiling": name, "params": params, "data": checksum, "brainmark": __version__}, 32)
 
 
 def cached_ceiling(name: str, params: dict[str, Any], checksum: str, compute: Callable[[], Score]) -> Score:
@@ -61,7 +42,7 @@ def cached_ceiling(name: str, params: dict[str, Any], checksum: str, compute: Ca
     if score is None:
         score = compute().with_meta(data_checksum=checksum, ceiling_name=name, ceiling_params=params)
         with atomic_write(path, "w") as f:
-            f.write(json.dumps(score.to_dict(), sort_keys=True, allow_nan=False))
+            f.write(dumps(score.to_dict(), indent=None))
         # read back what was written so a cold and a warm run return the very same floats
         score = Score.from_dict(json.loads(path.read_text()))
     with _LOCK:
@@ -70,6 +51,6 @@ def cached_ceiling(name: str, params: dict[str, Any], checksum: str, compute: Ca
 
 
 def clear_memory_cache() -> None:
-    """Forget the ceilings kept in this process (the files under ``ceilings/`` stay)."""
+    """Forget the ceilings kept in this process (the disk cache stays)."""
     with _LOCK:
         _MEMORY.clear()

@@ -107,6 +107,7 @@ def custom_benchmark(data: str | Path, stimuli: str | Path, *, metric: str = "pl
     return NeuralPredictivityBenchmark(
         identifier, region=region, target=lambda: scored, stimulus_set=stimulus_set,
         selection_target=lambda: selection, selection_stimulus_set=stimulus_set, datasets=(), metric=metric,
+        metric_params={} if "object_name" in recordings.coords else {"stratify_on": None},
         visual_degrees=degrees, description=f"your recordings {Path(data).name} ({region}), {metric}",
         selection_description=f"{metric} on a seeded half of the stimuli (seed {SELECTION_SEED})", convention=convention,
     )

@@ -9,7 +9,8 @@ import xarray as xr
 from brainmark.benchmarks._data import data_files, load_dataset, load_stimuli, select_region, unique_stimulus_ids
 from brainmark.benchmarks._recording import LayerSelection, record_region, selection_key
 from brainmark.benchmarks.base import NEURAL, Benchmark
-from brainmark.benchmarks.ceilings import cached_ceiling, data_checksum
+from brainmark.benchmarks.ceilings import cached_ceiling
+from brainmark.data.checksum import data_checksum
 from brainmark.data.assembly import average_repetitions
 from brainmark.data.stimuli import StimulusSet
 from brainmark.scores import DEFAULT_CONVENTION, Score

@@ -13,7 +13,8 @@ import xarray as xr
 from brainmark.benchmarks._data import data_files, load_stimuli
 from brainmark.benchmarks._recording import LayerSelection, record_region, selection_key
 from brainmark.benchmarks.base import NEURAL, Benchmark
-from brainmark.benchmarks.ceilings import cached_ceiling, data_checksum
+from brainmark.benchmarks.ceilings import cached_ceiling
+from brainmark.data.checksum import data_checksum
 from brainmark.scores import DEFAULT_CONVENTION, Score
 
 ROW = "stimulus_row"

@@ -28,9 +28,9 @@ def _size(n: int) -> str:
 
 
 def _entries() -> list["DatasetEntry"]:
-    from brainmark.data.registry import DATASETS, STIMULUS_SETS, DatasetEntry, _ensure_registered
+    import brainmark.datasets  # noqa: F401  (registers the built-in datasets)
+    from brainmark.data.registry import DATASETS, STIMULUS_SETS, DatasetEntry
 
-    _ensure_registered()
     out = []
     for registry in (DATASETS, STIMULUS_SETS):
         for name in registry.names():

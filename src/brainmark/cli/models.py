@@ -27,11 +27,11 @@ LIST_FOOTER = ("append -untrained for random weights; timm:<name> and file.py:fa
 
 def model_records() -> list[dict[str, Any]]:
     """One record per zoo model: identifier, family, literature ImageNet top-1, input size, layers, paper."""
-    from brainmark.models import MODEL_INFO, MODELS
+    from brainmark.models import MODELS, model_entry_info
 
     records = []
     for name in MODELS.names():
-        info = MODEL_INFO.get(name, {})
+        info = model_entry_info(name)
         layers = info.get("layers") or []
         records.append({"identifier": name, "family": str(info.get("family", "?")),
                         "imagenet_top1": info.get("imagenet_top1"), "input_size": info.get("input_size"),
@@ -48,7 +48,7 @@ def list_models(fmt: OutputFormat = typer.Option(OutputFormat.table, "--format",
 @app.command("info")
 def model_info(model: str = typer.Argument(..., help="Zoo identifier")) -> None:
     """All metadata of one zoo model: candidate layers, weights URL, input size, normalisation, paper."""
-    from brainmark.models import MODEL_INFO, MODELS
+    from brainmark.models import MODELS, model_entry_info
     from brainmark.registry import UnknownIdentifierError
 
     try:
@@ -57,7 +57,7 @@ def model_info(model: str = typer.Argument(..., help="Zoo identifier")) -> None:
         console().print(f"[red]{escape(str(exc))}[/red]")
         raise typer.Exit(1) from None
     rows = [[escape(key), escape(", ".join(map(str, value)) if isinstance(value, list) else str(value))]
-            for key, value in MODEL_INFO.get(model, {}).items()]
+            for key, value in model_entry_info(model).items()]
     print_table((Column("field"), Column("value", shrink="fold", min_width=20)), rows, title=model)
 
 

@@ -1,4 +1,8 @@
-"""Data layer: assemblies, stimulus sets, the checksummed store and the data registry."""
+"""Data layer: assemblies, stimulus sets, the checksummed store and the data registry.
+
+The built-in datasets are registered by :mod:`brainmark.datasets`; load them with
+``brainmark.datasets.load_dataset`` / ``brainmark.load_dataset``.
+"""
 from brainmark.data.assembly import (
     align_by_stimulus,
     average_repetitions,
@@ -6,16 +10,8 @@ from brainmark.data.assembly import (
     validate_assembly,
 )
 from brainmark.data.files import DataFile
-from brainmark.data.registry import (
-    DATASETS,
-    STIMULUS_SETS,
-    DatasetEntry,
-    dataset_info,
-    list_datasets,
-    list_stimulus_sets,
-    load_dataset,
-    load_stimulus_set,
-)
+from brainmark.data.checksum import data_checksum
+from brainmark.data.registry import DATASETS, STIMULUS_SETS, DatasetEntry
 from brainmark.data.stimuli import StimulusSet
 from brainmark.data.store import Store
 
@@ -28,11 +24,7 @@ __all__ = [
     "Store",
     "align_by_stimulus",
     "average_repetitions",
-    "dataset_info",
-    "list_datasets",
-    "list_stimulus_sets",
-    "load_dataset",
-    "load_stimulus_set",
+    "data_checksum",
     "make_assembly",
     "validate_assembly",
 ]

@@ -2,11 +2,12 @@
 
 ``DATASETS`` and ``STIMULUS_SETS`` are :class:`~brainmark.registry.Registry` objects (entry-point groups
 ``brainmark.datasets`` and ``brainmark.stimulus_sets``). brainmark's own entries are :class:`DatasetEntry`
-objects, callable with no arguments; a third-party entry point may register any zero-argument factory.
+objects, callable with no arguments, registered by the :mod:`brainmark.datasets` package when it is imported
+(the data layer never imports it); a third-party entry point may register any zero-argument factory. Use
+``brainmark.datasets.load_dataset`` (or ``brainmark.load_dataset``), which has the built-in datasets registered.
 """
 from __future__ import annotations
 
-import importlib
 import os
 import threading
 from dataclasses import dataclass, field
@@ -116,17 +117,6 @@ def register(entry: DatasetEntry) -> DatasetEntry:
     return entry
 
 
-_loaded = False
-
-
-def _ensure_registered() -> None:
-    """Import brainmark's dataset modules so that they register (once)."""
-    global _loaded
-    if not _loaded:
-        importlib.import_module("brainmark.datasets")
-        _loaded = True
-
-
 _cache: dict[tuple, Any] = {}
 _cache_lock = threading.Lock()
 
@@ -144,7 +134,7 @@ def _copy(obj: Any) -> Any:
 
 
 def _load(registry: Registry[Any], kind: str, identifier: str) -> Any:
-    _ensure_registered()
+    identifier = registry.resolve(identifier)
     key = _cache_key(kind, identifier)
     with _cache_lock:
         hit = _cache.get(key)
@@ -171,7 +161,6 @@ def load_stimulus_set(identifier: str) -> StimulusSet:
 
 def list_datasets(kind: str | None = None) -> list[str]:
     """Identifiers of registered datasets (and stimulus sets when ``kind`` is None or ``"stimuli"``)."""
-    _ensure_registered()
     names = [] if kind == "stimuli" else [n for n in DATASETS.names() if kind is None or _kind(DATASETS, n) == kind]
     if kind in (None, "stimuli"):
         names += STIMULUS_SETS.names()
@@ -179,7 +168,7 @@ def list_datasets(kind: str | None = None) -> list[str]:
 
 
 def list_stimulus_sets() -> list[str]:
-    _ensure_registered()
+    """Identifiers of the registered stimulus sets."""
     return STIMULUS_SETS.names()
 
 
@@ -190,7 +179,6 @@ def _kind(registry: Registry[Any], identifier: str) -> str | None:
 
 def dataset_info(identifier: str) -> DatasetEntry:
     """The registry entry of a dataset or stimulus set (files, checksums, URLs, citation, license)."""
-    _ensure_registered()
     registry = DATASETS if identifier in DATASETS or identifier not in STIMULUS_SETS else STIMULUS_SETS
     factory = registry.factory(identifier)
     if not isinstance(factory, DatasetEntry):

@@ -131,7 +131,7 @@ def import_record(
         row.ceiling, row.ceiling_error = _num(d["ceiling"]), _num(d["ceiling_error"])
         row.ceiled, row.ceiled_error = _num(d["ceiled"]), _num(d["ceiled_error"])
         row.convention, row.layer, row.seconds = d["convention"], result.layer, _num(result.seconds)
-        row.values, row.labels, row.meta = d["values"], d["labels"], d["meta"]
+        row.values, row.labels, row.meta = d["values"], {}, d["meta"]  # unit labels live inside values
         row.brainmark_version = d.get("brainmark_version")
         row.environment = dict(record.environment)
         row.created = utcnow()

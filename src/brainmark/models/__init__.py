@@ -4,7 +4,7 @@
 untrained=True)``, ``load_model("path/to/net.py:factory")``. See :mod:`brainmark.models.spec` for the user
 factory contract and :mod:`brainmark.models.commitment` for layer selection.
 """
-from brainmark.models.brain_model import LABEL, PASSIVE, PROBABILITIES, REGIONS, TASKS, BrainModel
+from brainmark.models.brain_model import LABEL, PASSIVE, PROBABILITIES, REGIONS, TASKS, BrainModel, LayeredBrainModel
 from brainmark.models.errors import (
     CommitmentError,
     ModelError,
@@ -16,7 +16,7 @@ from brainmark.models.errors import (
     UserModelError,
     WeightsUnavailableError,
 )
-from brainmark.models.loading import MODEL_INFO, MODELS, load_model, register_model
+from brainmark.models.loading import MODELS, ModelEntry, load_model, model_entry_info, register_model
 from brainmark.models.preprocessing import Preprocessing
 from brainmark.models.pytorch_model import PytorchBrainModel
 from brainmark.models.reduction import Reduction
@@ -26,8 +26,8 @@ from brainmark.models import efficientnet_lite as _efficientnet_lite  # noqa: E4
 from brainmark.models import torchvision_zoo as _torchvision_zoo  # noqa: E402,F401
 
 __all__ = [
-    "BrainModel", "PytorchBrainModel", "ModelSpec", "Preprocessing", "Reduction", "MODELS", "MODEL_INFO",
-    "load_model", "register_model", "TASKS", "PASSIVE", "LABEL", "PROBABILITIES", "REGIONS",
+    "BrainModel", "LayeredBrainModel", "PytorchBrainModel", "ModelSpec", "ModelEntry", "Preprocessing", "Reduction",
+    "MODELS", "load_model", "model_entry_info", "register_model", "TASKS", "PASSIVE", "LABEL", "PROBABILITIES", "REGIONS",
     "ModelError", "UnknownLayerError", "ModelForwardError", "ModelOutputError", "StimulusImageError",
     "WeightsUnavailableError", "UserModelError", "CommitmentError", "TaskError",
 ]

@@ -21,6 +21,7 @@ from torch import nn
 
 from brainmark import paths
 from brainmark._io import atomic_write
+from brainmark._json import canonical_hash
 from brainmark._version import __version__
 
 FORMAT = "brainmark.activations/1"
@@ -28,8 +29,8 @@ FORMAT = "brainmark.activations/1"
 
 def cache_key(parts: dict[str, Any]) -> str:
     """sha256 of the canonical JSON of ``parts`` (plus brainmark and torch versions and the format)."""
-    payload = {**parts, "brainmark_version": __version__, "torch_version": torch.__version__, "format": FORMAT}
-    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+    return canonical_hash({**parts, "brainmark_version": __version__, "torch_version": torch.__version__,
+                           "format": FORMAT})
 
 
 def _safe(name: str) -> str:

@@ -112,11 +112,14 @@ def commit_region(
     reduction: Any = None,
     reported_stimuli: StimulusSet | None = None,
     refresh: bool = False,
+    apply: bool = True,
 ) -> LayerCommitment:
     """Commit ``region`` of ``model`` to its best candidate layer on the selection data (or reuse the record).
 
     ``selection`` names the selection data (e.g. ``"MajajHong2015.public.V4"``); it is part of the record key.
-    Give ``reported_stimuli`` to have an overlap with the selection stimuli refused.
+    Give ``reported_stimuli`` to have an overlap with the selection stimuli refused. The choice is frozen on disk;
+    with ``apply`` (the default) it is also set on ``model`` (``model.commit``); benchmarks pass
+    ``apply=False`` so that scoring never changes the caller's model.
     """
     existing = model.commitment.get(region)
     if existing and existing.get("source") in ("built-in", "user"):
@@ -134,7 +137,8 @@ def commit_region(
     if path.is_file() and not refresh:
         record = LayerCommitment.from_dict(json.loads(path.read_text()))
         if record.selection_stimuli_hash == selection_stimuli.content_hash():
-            model.commit(region, record.layer, source="selection", selection=selection, record=str(path))
+            if apply:
+                model.commit(region, record.layer, source="selection", selection=selection, record=str(path))
             return record
     scores, errors = layer_scores(model, selection_stimuli, score_fn, layers, reduction)
     finite = {layer: s for layer, s in scores.items() if math.isfinite(s)}
@@ -155,5 +159,6 @@ def commit_region(
     )
     with atomic_write(path, "w") as f:
         json.dump(record.to_dict(), f, indent=1)
-    model.commit(region, best, source="selection", selection=selection, record=str(path))
+    if apply:
+        model.commit(region, best, source="selection", selection=selection, record=str(path))
     return record

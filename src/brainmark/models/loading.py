@@ -1,13 +1,14 @@
 """Model registry and ``load_model``: zoo names, ``timm:<name>``, ``file.py:factory`` / ``module:factory``.
 
-Zoo entries are factories ``factory(untrained: bool = False, seed: int = 0) -> ModelSpec`` registered in
-:data:`MODELS` (extensible through the ``brainmark.models`` entry-point group) with their metadata in
-:data:`MODEL_INFO` (family, paper, literature ImageNet top-1, weights URL, candidate layers, input size,
-normalisation, visual degrees).
+Zoo entries are :class:`ModelEntry` objects in :data:`MODELS` (extensible through the ``brainmark.models``
+entry-point group): a factory ``factory(untrained: bool = False, seed: int = 0) -> ModelSpec`` with its metadata
+(family, paper, literature ImageNet top-1, weights URL, candidate layers, input size, normalisation, visual
+degrees), read with :func:`model_entry_info`. ``load_model`` also takes a ``ModelSpec`` or a torch module.
 """
 from __future__ import annotations
 
 import contextlib
+from dataclasses import dataclass
 import importlib
 import importlib.util
 import inspect
@@ -19,20 +20,43 @@ from urllib.parse import urlparse
 
 import torch
 
+from brainmark.models.brain_model import BrainModel
 from brainmark.models.errors import UserModelError, WeightsUnavailableError
 from brainmark.models.pytorch_model import PytorchBrainModel
 from brainmark.models.spec import ModelSpec
 from brainmark.registry import Registry
 
-MODELS: Registry[Callable[..., ModelSpec]] = Registry("model", "brainmark.models")
-MODEL_INFO: dict[str, dict[str, Any]] = {}
 UNTRAINED_SUFFIX = "-untrained"
 
 
-def register_model(name: str, factory: Callable[..., ModelSpec], **info: Any) -> None:
-    """Add a zoo entry with its metadata."""
-    MODELS.register(name, factory, replace=True)
-    MODEL_INFO[name] = {"identifier": name, "visual_degrees": 8.0, **info}
+@dataclass(frozen=True)
+class ModelEntry:
+    """A zoo entry: ``factory(untrained=False, seed=0) -> ModelSpec`` and its metadata (``info``: family, paper,
+    literature ImageNet top-1, weights URL, candidate layers, input size, normalisation, visual degrees)."""
+
+    factory: Callable[..., ModelSpec]
+    info: Mapping[str, Any]
+
+    def __call__(self, **kwargs: Any) -> ModelSpec:
+        """Build the ModelSpec (see :attr:`factory`)."""
+        return self.factory(**kwargs)
+
+
+#: Zoo name -> :class:`ModelEntry`; plugins add factories through the ``brainmark.models`` entry-point group.
+MODELS: Registry[Any] = Registry("model", "brainmark.models")
+
+
+def register_model(name: str, factory: Callable[..., ModelSpec], *, replace: bool = False, **info: Any) -> ModelEntry:
+    """Add a zoo entry with its metadata (a name already taken is an error unless ``replace=True``)."""
+    entry = ModelEntry(factory, {"identifier": name, "visual_degrees": 8.0, **info})
+    MODELS.register(name, entry, replace=replace)
+    return entry
+
+
+def model_entry_info(name: str) -> dict[str, Any]:
+    """The metadata of zoo model ``name`` (empty for a plugin factory registered without any)."""
+    entry = MODELS.factory(name)
+    return dict(entry.info) if isinstance(entry, ModelEntry) else {"identifier": MODELS.resolve(name)}
 
 
 @contextlib.contextmanager
@@ -112,6 +136,7 @@ def _user_factory(reference: str) -> Callable[..., Any]:
 
 
 def _call_factory(factory: Callable[..., Any], untrained: bool, seed: int) -> Any:
+    factory = factory.factory if isinstance(factory, ModelEntry) else factory
     params = inspect.signature(factory).parameters
     kwargs: dict[str, Any] = {}
     if "untrained" in params:
@@ -124,12 +149,49 @@ def _call_factory(factory: Callable[..., Any], untrained: bool, seed: int) -> An
         return factory(**kwargs)
 
 
-def _looks_like_brain_model(obj: Any) -> bool:
-    return all(hasattr(obj, a) for a in ("identifier", "look_at", "start_recording", "start_task", "visual_degrees"))
+def _spec_from(model: Any, untrained: bool, seed: int, spec_fields: dict[str, Any]) -> tuple[Any, str]:
+    """The ModelSpec (or a ready BrainModel) behind ``model`` and the base name of the resulting model."""
+    if isinstance(model, (ModelSpec, BrainModel, torch.nn.Module)) and untrained:
+        raise UserModelError("untrained=True applies to zoo names and factories (which build the weights); "
+                             "re-initialise the module yourself before handing it to load_model")
+    if isinstance(model, ModelSpec) or isinstance(model, BrainModel):
+        if spec_fields:
+            raise TypeError(f"load_model got ModelSpec fields {sorted(spec_fields)} with a ready {type(model).__name__}")
+        return model, str(getattr(model, "identifier", None) or "model")
+    if isinstance(model, torch.nn.Module):
+        if "candidate_layers" not in spec_fields:
+            raise UserModelError("load_model(module) needs candidate_layers=[...] (dotted module paths, shallow to "
+                                 "deep), e.g. load_model(net, candidate_layers=['layer1', 'layer2'], "
+                                 "preprocessing=Preprocessing(224), identifier='mynet')")
+        fields = dict(spec_fields)
+        spec = ModelSpec(model, layers=fields.pop("candidate_layers"), **fields)
+        return spec, spec.identifier or type(model).__name__.lower()
+    if spec_fields:
+        raise TypeError(f"load_model got unexpected options {sorted(spec_fields)}")
+    if not isinstance(model, str):
+        raise UserModelError(f"load_model takes a model name, a ModelSpec or a torch.nn.Module, got {type(model).__name__}")
+    name = model.strip()
+    if name.endswith(UNTRAINED_SUFFIX):
+        name, untrained = name[: -len(UNTRAINED_SUFFIX)], True
+    if name.startswith("timm:"):
+        from brainmark.models.timm_zoo import timm_spec
+
+        return timm_spec(name[len("timm:"):], untrained=untrained, seed=seed), name
+    if ":" in name:
+        spec = _call_factory(_user_factory(name), untrained, seed)
+        if not isinstance(spec, (ModelSpec, BrainModel)):
+            raise UserModelError(
+                f"factory {name!r} returned {type(spec).__name__}; it must return brainmark.models.ModelSpec "
+                "(module, layers, preprocessing, ...) or a BrainModel"
+            )
+        if isinstance(spec, ModelSpec) and spec.identifier is None:
+            spec.identifier = name.rpartition(":")[2]
+        return spec, name
+    return _call_factory(MODELS.factory(name), untrained, seed), MODELS.resolve(name)
 
 
 def load_model(
-    identifier: str,
+    model: "str | ModelSpec | torch.nn.Module",
     /,
     *,
     untrained: bool = False,
@@ -140,56 +202,40 @@ def load_model(
     layers: Mapping[str, str] | None = None,
     workers: int | None = None,
     use_cache: bool = True,
-    identifier_override: str | None = None,
-    **kwargs: Any,
-) -> Any:
-    """A BrainModel by zoo name (``resnet18``, ``resnet18-untrained``), ``timm:<name>``, or user reference.
+    identifier: str | None = None,
+    **spec_fields: Any,
+) -> BrainModel:
+    """A BrainModel from a zoo name, a user factory, a :class:`ModelSpec` or a torch module.
 
-    ``untrained=True`` gives random, seeded weights (identifier suffixed ``-untrained``, plus ``-seed<n>`` when
-    ``seed != 0``); ``layers={region: layer}`` fixes the commitment by hand; ``identifier=`` (keyword, e.g.
-    for uploaded models) names the resulting model.
+    Parameters
+    ----------
+    model : str, ModelSpec or torch.nn.Module
+        A zoo name (``"resnet18"``, ``"resnet18-untrained"``, case-insensitive), ``"timm:<name>"``, a user
+        factory (``"path/to/file.py:factory"`` or ``"package.module:factory"``), a ready ModelSpec, or a module
+        (then give ``candidate_layers=[...]`` and optionally other ModelSpec fields: ``preprocessing``,
+        ``readout_layer``, ``imagenet_output``, ``visual_degrees``, ``metadata``).
+    untrained, seed : random, seeded weights (identifier suffixed ``-untrained``, plus ``-seed<n>`` when seed != 0).
+    device, batch_size, workers : where and how the forward passes run.
+    reduction : how each layer's activations are reduced as they stream (see :mod:`brainmark.models.reduction`).
+    layers : ``{region: layer}`` fixed by hand (benchmarks keep them instead of selecting).
+    use_cache : cache activations under ``$BRAINMARK_HOME/activations``.
+    identifier : the name of the resulting model (e.g. for uploaded models).
+
+    Returns
+    -------
+    BrainModel
+        A :class:`~brainmark.models.PytorchBrainModel` (a :class:`~brainmark.models.LayeredBrainModel`), or the
+        BrainModel a user factory returned.
     """
-    unknown = set(kwargs) - {"identifier"}
-    if unknown:
-        raise TypeError(f"load_model got unexpected options {sorted(unknown)}")
-    identifier_override = identifier_override or kwargs.get("identifier")
-    name = identifier.strip()
-    if name.endswith(UNTRAINED_SUFFIX):
-        name, untrained = name[: -len(UNTRAINED_SUFFIX)], True
-    if name.startswith("timm:"):
-        from brainmark.models.timm_zoo import timm_spec
-
-        spec: Any = timm_spec(name[len("timm:") :], untrained=untrained, seed=seed)
-    elif ":" in name:
-        factory = _user_factory(name)
-        spec = _call_factory(factory, untrained, seed)
-        if not isinstance(spec, ModelSpec) and not _looks_like_brain_model(spec):
-            raise UserModelError(
-                f"factory {name!r} returned {type(spec).__name__}; it must return brainmark.models.ModelSpec "
-                "(module, layers, preprocessing, ...) or a BrainModel"
-            )
-        if isinstance(spec, ModelSpec) and spec.identifier is None:
-            spec.identifier = name.rpartition(":")[2]
-    else:
-        spec = _call_factory(MODELS.factory(name), untrained, seed)
-    if _looks_like_brain_model(spec):
+    spec, name = _spec_from(model, untrained, seed, spec_fields)
+    if isinstance(spec, BrainModel) and not isinstance(spec, ModelSpec):
         return spec
     if untrained:
         spec.metadata = _untrained_metadata(dict(spec.metadata or {}), seed)
     base = spec.identifier or name
-    final = base + (UNTRAINED_SUFFIX if untrained else "") + (f"-seed{seed}" if untrained and seed else "")
-    final = identifier_override or final
-    return PytorchBrainModel(
-        spec,
-        final,
-        batch_size=batch_size,
-        device=device,
-        reduction=reduction,
-        seed=seed,
-        layers=layers,
-        workers=workers,
-        use_cache=use_cache,
-    )
+    final = identifier or (base + (UNTRAINED_SUFFIX if untrained else "") + (f"-seed{seed}" if untrained and seed else ""))
+    return PytorchBrainModel(spec, final, batch_size=batch_size, device=device, reduction=reduction, seed=seed,
+                             layers=layers, workers=workers, use_cache=use_cache)
 
 
 #: Top-1 accuracy (percent) of guessing among the 1,000 ImageNet classes: what random weights achieve.

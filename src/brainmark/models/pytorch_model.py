@@ -14,6 +14,7 @@ from brainmark.models.brain_model import LABEL, PASSIVE, PROBABILITIES, TASKS
 from brainmark.models.cache import ActivationCache, cache_key, weights_hash
 from brainmark.models.errors import CommitmentError, TaskError
 from brainmark.models.preprocessing import presentation_params
+from brainmark.models.recording import region_assembly
 from brainmark.models.reduction import Reduction
 from brainmark.models.spec import ModelSpec
 
@@ -284,23 +285,8 @@ class PytorchBrainModel:
 
     def _record(self, stimulus_set: StimulusSet, trials: int) -> xr.DataArray:
         layer = self.layer_for(self._region)
-        assembly = self.layer_activations(stimulus_set, [layer])[layer]
-        assembly = assembly.assign_coords(region=("neuroid", [self._region] * assembly.sizes["neuroid"]))
-        assembly.attrs.update(
-            region=self._region,
-            commitment=json.dumps(self.commitment[self._region], default=str),
-            number_of_trials=trials,
-        )
-        if self._time_bins and len(self._time_bins) > 1:
-            # A feed-forward network has no dynamics: the same response in every requested bin.
-            bins = self._time_bins
-            assembly = xr.concat([assembly] * len(bins), dim="time_bin").transpose("presentation", "neuroid", "time_bin")
-            assembly = assembly.assign_coords(
-                time_bin_start=("time_bin", [b[0] for b in bins]), time_bin_end=("time_bin", [b[1] for b in bins])
-            )
-        elif self._time_bins:
-            assembly.attrs["time_bin"] = json.dumps(list(self._time_bins[0]))
-        return assembly
+        activations = self.layer_activations(stimulus_set, [layer])[layer]
+        return region_assembly(activations, self._region, self.commitment[self._region], trials, self._time_bins)
 
     def _probabilities(self, stimulus_set: StimulusSet) -> xr.DataArray:
         attrs: dict[str, Any] = {"model": self.identifier, "task": self._task, "weights_hash": self.weights_hash}

@@ -14,6 +14,7 @@ from typing import Any, Sequence
 
 from brainmark.benchmarks.base import Benchmark, benchmark_identifiers, load_benchmark
 from brainmark.compute.local import Executor
+from brainmark.errors import BrainmarkError
 from brainmark.progress import progress
 from brainmark.scores import DEFAULT_CONVENTION, Score
 from brainmark.scoring.composites import compute_composites
@@ -26,12 +27,22 @@ from brainmark.scoring.results import BenchmarkResult, ResultsRecord
 _LOAD_LOCK = threading.Lock()
 
 
+ERRORS = ("raise", "record")
+
+
 def _load_model(model: Any, model_options: dict[str, Any] | None) -> Any:
     if isinstance(model, str):
         from brainmark.models import load_model
 
         with _LOAD_LOCK:
             return load_model(model, **(model_options or {}))
+    if hasattr(model, "named_modules") and hasattr(model, "forward") and not hasattr(model, "look_at"):
+        raise BrainmarkError(
+            f"{type(model).__name__} is a torch module, not a BrainModel: wrap it first, e.g. "
+            "brainmark.load_model(module, candidate_layers=['layer1', 'layer2'], identifier='mynet')"
+        )
+    if model_options:
+        raise BrainmarkError(f"model_options {sorted(model_options)} apply only when the model is given by name")
     return model
 
 
@@ -39,15 +50,45 @@ def _load_benchmark(benchmark: Any, convention: str | None) -> Benchmark:
     if isinstance(benchmark, str):
         options = {"convention": convention} if convention else {}
         return load_benchmark(benchmark, **options)
+    if not isinstance(benchmark, Benchmark):
+        raise BrainmarkError(f"a benchmark is an identifier or a brainmark Benchmark, got {type(benchmark).__name__}")
+    if convention is not None and convention != benchmark.convention:
+        raise BrainmarkError(
+            f"benchmark {benchmark.identifier!r} was built with convention {benchmark.convention!r}; choose the "
+            f"convention when building it (load_benchmark({benchmark.identifier!r}, convention={convention!r}))"
+        )
     return benchmark
+
+
+def _check_errors(errors: str) -> None:
+    if errors not in ERRORS:
+        raise ValueError(f"errors must be one of {', '.join(ERRORS)}, got {errors!r}")
 
 
 def score(model: Any, benchmark: Any, *, convention: str | None = None,
           model_options: dict[str, Any] | None = None) -> Score:
-    """Score ``model`` (an identifier or a BrainModel) on ``benchmark`` (an identifier or a Benchmark).
+    """Score one model on one benchmark.
 
-    ``convention`` picks the ceiling convention (``ratio``, ``squared-ratio``, ``explained-variance``) for
-    benchmarks given by identifier; ``model_options`` are passed to ``load_model`` (e.g. ``untrained=True``).
+    Parameters
+    ----------
+    model : str or BrainModel
+        A model name for :func:`brainmark.load_model` (``"efficientnet-lite0"``, ``"resnet18-untrained"``, a
+        ``file.py:factory``...) or a BrainModel. A plain torch module is refused with a hint to wrap it.
+    benchmark : str or Benchmark
+        A benchmark identifier (case-insensitive) or a Benchmark object.
+    convention : str, optional
+        The ceiling convention (``ratio``, ``squared-ratio``, ``explained-variance``) for a benchmark given by
+        identifier; for a Benchmark object it must match the one it was built with.
+    model_options : dict, optional
+        Options for ``load_model`` when ``model`` is a name (e.g. ``{"untrained": True}``).
+
+    Returns
+    -------
+    Score
+        The ceiled score with its provenance (``meta["layer"]``, ``meta["layer_scores"]``, seeds, checksums).
+
+    Scoring sets the model's recording or task state, as any experiment does, but never its commitment: layers
+    chosen on selection data are recorded in the score and under ``$BRAINMARK_HOME/commitments``.
     """
     return _load_benchmark(benchmark, convention)(_load_model(model, model_options))
 
@@ -59,6 +100,7 @@ def run_benchmark(model: Any, benchmark_identifier: str, *, convention: str = DE
     With ``errors="record"`` a failure becomes a NaN score whose ``meta["failed"]`` says why, so one broken
     benchmark does not lose the others.
     """
+    _check_errors(errors)
     start = time.perf_counter()
     version = 0
     try:
@@ -91,6 +133,7 @@ def score_model(model_identifier: str | Any, benchmark_identifiers: Sequence[str
     Without an ``executor`` the model is loaded once and the benchmarks run one after another (sharing its
     activation cache). With one, each benchmark is an independent job (``executor.map``).
     """
+    _check_errors(errors)
     ids = list(benchmark_identifiers) if benchmark_identifiers else benchmark_identifiers_offline()
     if executor is None or not isinstance(model_identifier, str):
         model = _load_model(model_identifier, model_options)

@@ -17,7 +17,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from brainmark.scores import Score
+from brainmark.scores import Score, per_unit
 from brainmark.scoring.results import BenchmarkResult, CompositeResult
 
 BEHAVIOR = "behavior"
@@ -82,9 +82,8 @@ def _composite(identifier: str, version: int, value: _Item | None, parts: dict[s
         error=value.error,
         ceiled=value.value,
         ceiled_error=value.error,
-        convention=next(iter(conventions)) if len(conventions) == 1 else None,
-        values={"group": np.array([parts[n].value for n in names])},
-        labels={"group": names},
+        convention=None,  # a mean of ceiled scores: no ceiling of its own (the components' is in meta)
+        values={"group": per_unit([parts[n].value for n in names], "group", names)},
         meta={"composite": identifier, "composite_version": version, "description": description,
               "groups": {n: parts[n].value for n in names}, "excluded": sorted(excluded),
               "conventions": sorted(conventions) if conventions else None, **extra_meta},

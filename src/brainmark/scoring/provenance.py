@@ -6,6 +6,7 @@ import sys
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
+from brainmark._json import to_jsonable
 from brainmark._version import __version__
 
 #: Packages whose versions can change a number.
@@ -46,20 +47,10 @@ def model_info(model: Any, options: dict[str, Any] | None = None) -> dict[str, A
     if callable(metadata):
         metadata = metadata()
     if isinstance(metadata, dict):
-        info["metadata"] = _jsonable(metadata)
-    info["options"] = _jsonable(dict(options or {}))
+        info["metadata"] = to_jsonable(metadata)
+    info["options"] = to_jsonable(dict(options or {}))
     try:
         info["visual_degrees"] = float(model.visual_degrees())
     except (AttributeError, TypeError):
         pass
     return info
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, (str, int, float, bool)) or value is None:
-        return value
-    return str(value)

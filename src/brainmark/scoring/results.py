@@ -26,11 +26,12 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping, Sequence
 
 from brainmark._io import atomic_write
+from brainmark._json import canonical_json, dumps
 from brainmark.errors import BrainmarkError
-from brainmark.scores import Score
+from brainmark.scores import FrozenList, Score, freeze
 
 SCHEMA = "brainmark.results/1"
 
@@ -44,17 +45,35 @@ class ResultsFormatError(BrainmarkError, ValueError):
     """A results file is not a brainmark results record."""
 
 
-@dataclass
-class BenchmarkResult:
-    """One benchmark's score of a model, with the benchmark version, committed layer and time."""
+class _Value:
+    """Equality and hashing by canonical JSON content (for the frozen result types below)."""
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return canonical_json(self.to_dict()) == canonical_json(other.to_dict())  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash(canonical_json(self.to_dict()))  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True, eq=False)
+class BenchmarkResult(_Value):
+    """One benchmark's score in a results record, with its version, committed layer and wall time."""
+
     benchmark: str
     benchmark_version: int
     score: Score
     layer: str | None = None
     seconds: float | None = None
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.score, Score):
+            raise TypeError(f"BenchmarkResult.score must be a Score, got {type(self.score).__name__}")
+        object.__setattr__(self, "benchmark_version", int(self.benchmark_version))
+
     def to_dict(self) -> dict[str, Any]:
-        """The result as JSON-ready fields."""
+        """The JSON-ready dict of this entry."""
         return {
             "benchmark": self.benchmark,
             "benchmark_version": self.benchmark_version,
@@ -64,8 +83,8 @@ class BenchmarkResult:
         }
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "BenchmarkResult":
-        """A result from its JSON fields."""
+    def from_dict(cls, d: Mapping[str, Any]) -> "BenchmarkResult":
+        """The entry of a :meth:`to_dict` dict."""
         return cls(
             benchmark=d["benchmark"],
             benchmark_version=int(d["benchmark_version"]),
@@ -75,16 +94,20 @@ class BenchmarkResult:
         )
 
 
-@dataclass
-class CompositeResult:
-    """A composite score, its version and the benchmarks it combines."""
+@dataclass(frozen=True, eq=False)
+class CompositeResult(_Value):
+    """A composite (e.g. ``brainscore2018``) with its version, the benchmarks it averages and its score."""
+
     identifier: str
     version: int
-    components: list[str]
+    components: Sequence[str]
     score: Score
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "components", FrozenList(self.components))
+
     def to_dict(self) -> dict[str, Any]:
-        """The composite as JSON-ready fields."""
+        """The JSON-ready dict of this composite."""
         return {
             "identifier": self.identifier,
             "version": self.version,
@@ -93,56 +116,72 @@ class CompositeResult:
         }
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "CompositeResult":
-        """A composite from its JSON fields."""
+    def from_dict(cls, d: Mapping[str, Any]) -> "CompositeResult":
+        """The composite of a :meth:`to_dict` dict."""
         return cls(d["identifier"], int(d["version"]), list(d.get("components", [])), Score.from_dict(d["score"]))
 
 
-@dataclass
-class ResultsRecord:
-    """Everything one scoring run produced: model, scores, composites, environment, time."""
-    model: dict[str, Any]
-    scores: list[BenchmarkResult] = field(default_factory=list)
-    composites: list[CompositeResult] = field(default_factory=list)
-    environment: dict[str, Any] = field(default_factory=dict)
+@dataclass(frozen=True, eq=False)
+class ResultsRecord(_Value):
+    """A model's results: its identity, one entry per benchmark, the composites and the environment."""
+
+    model: Mapping[str, Any]
+    scores: Sequence[BenchmarkResult] = ()
+    composites: Sequence[CompositeResult] = ()
+    environment: Mapping[str, Any] = field(default_factory=dict)
     created: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "model", freeze(dict(self.model)))
+        object.__setattr__(self, "scores", FrozenList(self.scores))
+        object.__setattr__(self, "composites", FrozenList(self.composites))
+        object.__setattr__(self, "environment", freeze(dict(self.environment)))
 
     @property
     def model_identifier(self) -> str:
-        """The scored model's identifier."""
+        """The model's identifier."""
         return str(self.model["identifier"])
 
+    def score_for(self, benchmark: str) -> BenchmarkResult | None:
+        """The entry of ``benchmark``, or None when this record has none."""
+        return next((s for s in self.scores if s.benchmark == benchmark), None)
+
     def to_dict(self) -> dict[str, Any]:
-        """The record as JSON-ready fields (with its schema)."""
+        """The JSON-ready dict (schema ``brainmark.results/1``)."""
         return {
             "schema": SCHEMA,
             "created": self.created,
-            "model": self.model,
-            "environment": self.environment,
+            "model": json.loads(dumps(self.model)),
+            "environment": json.loads(dumps(self.environment)),
             "scores": [s.to_dict() for s in self.scores],
             "composites": [c.to_dict() for c in self.composites],
         }
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "ResultsRecord":
-        """A record from its JSON fields, or a ResultsFormatError."""
-        if not isinstance(d, dict) or d.get("schema") != SCHEMA:
-            raise ResultsFormatError(
-                f"not a brainmark results record (expected schema {SCHEMA!r}, got {d.get('schema') if isinstance(d, dict) else type(d).__name__!r})"
-            )
+    def from_dict(cls, d: Mapping[str, Any]) -> "ResultsRecord":
+        """The record of a :meth:`to_dict` dict; a clear error when it is not one."""
+        if not isinstance(d, Mapping) or d.get("schema") != SCHEMA:
+            got = d.get("schema") if isinstance(d, Mapping) else type(d).__name__
+            raise ResultsFormatError(f"not a brainmark results record (expected schema {SCHEMA!r}, got {got!r})")
         if "model" not in d or "identifier" not in d["model"]:
             raise ResultsFormatError("results record has no model identifier")
+        try:
+            scores = [BenchmarkResult.from_dict(s) for s in d.get("scores", [])]
+            composites = [CompositeResult.from_dict(c) for c in d.get("composites", [])]
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ResultsFormatError(f"results record of {d['model']['identifier']!r} has a malformed or "
+                                     f"inconsistent score ({type(exc).__name__}: {exc}); rescore the model") from exc
         return cls(
             model=dict(d["model"]),
-            scores=[BenchmarkResult.from_dict(s) for s in d.get("scores", [])],
-            composites=[CompositeResult.from_dict(c) for c in d.get("composites", [])],
+            scores=scores,
+            composites=composites,
             environment=dict(d.get("environment", {})),
             created=d.get("created", ""),
         )
 
     def to_json(self) -> str:
-        """The record as indented, key-sorted JSON (NaN written as null)."""
-        return json.dumps(self.to_dict(), indent=2, sort_keys=True, allow_nan=False)
+        """The record as readable JSON (NaN written as null)."""
+        return dumps(self.to_dict())
 
     def save(self, path: str | Path) -> Path:
         """Write atomically (temp file in the same folder, then rename)."""
@@ -160,7 +199,7 @@ class ResultsRecord:
         rows = []
         for s in self.scores:
             meta = s.score.meta
-            ceiling_meta = meta.get("ceiling") if isinstance(meta.get("ceiling"), dict) else {}
+            ceiling_meta = meta.get("ceiling") if isinstance(meta.get("ceiling"), Mapping) else {}
             rows.append({
                 "model": self.model_identifier, "kind": "benchmark", "identifier": s.benchmark,
                 "version": s.benchmark_version, "layer": s.layer, "seconds": s.seconds,
@@ -175,7 +214,7 @@ class ResultsRecord:
         return rows
 
     def to_csv(self) -> str:
-        """One CSV row per benchmark and composite."""
+        """The CSV view (one row per benchmark, then one per composite)."""
         buffer = io.StringIO()
         writer = csv.DictWriter(buffer, fieldnames=list(self.CSV_COLUMNS), lineterminator="\n")
         writer.writeheader()
@@ -202,7 +241,7 @@ class ResultsRecord:
 
     @classmethod
     def load(cls, path: str | Path) -> "ResultsRecord":
-        """Read a results JSON file."""
+        """Read a results file (a clear error when it is not JSON or not a results record)."""
         try:
             data = json.loads(Path(path).read_text())
         except json.JSONDecodeError as exc:

@@ -26,9 +26,11 @@ import math
 import numpy as np
 import xarray as xr
 
+from brainmark.data.checksum import data_checksum
+from brainmark.metrics.base import Estimator, require_bool, require_choice
 from brainmark.metrics.behavioral import imagenet16
 from brainmark.metrics.behavioral.trials import BehavioralDataError, Trials, read_trials
-from brainmark.scores import Score
+from brainmark.scores import Score, per_unit
 
 
 def model_decisions(model: xr.DataArray, categories: np.ndarray) -> dict[str, str]:
@@ -116,13 +118,18 @@ def _correct(labels: np.ndarray, truth: np.ndarray) -> np.ndarray:
     return np.asarray(labels == truth, dtype=bool)
 
 
-class ErrorConsistency:
+class ErrorConsistency(Estimator):
     """``metric(model_decisions, human_trials) -> Score``: Cohen's kappa of model vs each subject, averaged."""
 
     def __init__(self, *, absolute: bool = True) -> None:
         self.absolute = absolute
 
+    def check_params(self) -> None:
+        """``absolute`` must be a bool."""
+        require_bool(self, "absolute")
+
     def __call__(self, model: xr.DataArray, human_trials: xr.DataArray) -> Score:
+        """Error consistency of the model's decisions with each subject's trials."""
         trials = read_trials(human_trials, match_to_sample=False)
         categories = np.unique(trials.truth.astype(str))
         labels = _model_labels_for(trials, model_decisions(model, categories))
@@ -134,11 +141,12 @@ class ErrorConsistency:
             table[(s, c)] = cohens_kappa(model_correct[mask], human_correct[mask])
         raw, error, values, keys = _aggregate(table, self.absolute)
         return Score(
-            raw=raw, error=error, values={"subject_condition": values},
-            labels={"subject_condition": [f"{s}|{c}" for s, c in keys]},
+            raw=raw, error=error,
+            values={"subject_condition": per_unit(values, "subject_condition", [f"{s}|{c}" for s, c in keys])},
             meta={
                 "metric": "error_consistency",
-                "parameters": {"absolute": self.absolute},
+                "parameters": self.params_record(),
+                "data_checksum": data_checksum(human_trials),
                 "n_trials": len(trials), "n_subjects": len(set(subject.tolist())),
                 "n_conditions": len(set(condition.tolist())),
                 "model_accuracy": float(model_correct.mean()), "human_accuracy": float(human_correct.mean()),
@@ -158,13 +166,18 @@ def _per_subject_responses(trials: Trials, mask: np.ndarray, subject: str) -> di
     return dict(zip(ids, _correct(trials.choice[mask], trials.truth[mask]).tolist()))
 
 
-class ErrorConsistencyCeiling:
+class ErrorConsistencyCeiling(Estimator):
     """``ceiling(human_trials) -> Score``: mean human-to-human kappa over all pairs of subjects."""
 
     def __init__(self, *, absolute: bool = True) -> None:
         self.absolute = absolute
 
+    def check_params(self) -> None:
+        """``absolute`` must be a bool."""
+        require_bool(self, "absolute")
+
     def __call__(self, human_trials: xr.DataArray) -> Score:
+        """Mean Cohen's kappa over all pairs of subjects (each pair on the stimuli both saw)."""
         trials = read_trials(human_trials, match_to_sample=False)
         subject, condition = _groups(trials, "the error-consistency ceiling")
         subjects = sorted(set(subject.tolist()))
@@ -182,15 +195,16 @@ class ErrorConsistencyCeiling:
             raise BehavioralDataError("no two subjects saw a common stimulus; the ceiling is undefined")
         raw, error, values, keys = _aggregate(table, self.absolute)
         return Score(
-            raw=raw, error=error, values={"pair_condition": values},
-            labels={"pair_condition": [f"{p}|{c}" for p, c in keys]},
-            meta={"ceiling": "error_consistency human-to-human", "parameters": {"absolute": self.absolute},
+            raw=raw, error=error,
+            values={"pair_condition": per_unit(values, "pair_condition", [f"{p}|{c}" for p, c in keys])},
+            meta={"ceiling": "error_consistency human-to-human", "parameters": self.params_record(),
+                  "data_checksum": data_checksum(human_trials),
                   "n_subjects": len(subjects), "n_pairs": len(subjects) * (len(subjects) - 1) // 2,
                   "undefined_kappas": int((~np.isfinite(values)).sum())},
         )
 
 
-class Accuracy:
+class Accuracy(Estimator):
     """``metric(model_decisions, human_trials) -> Score``: top-1 accuracy or the official accuracy distance."""
 
     REFERENCES = ("truth", "human")
@@ -198,15 +212,19 @@ class Accuracy:
     def __init__(self, *, reference: str = "truth") -> None:
         self.reference = reference
 
+    def check_params(self) -> None:
+        """``reference`` must be ``truth`` or ``human``."""
+        require_choice(self, "reference", self.REFERENCES)
+
     def __call__(self, model: xr.DataArray, human_trials: xr.DataArray) -> Score:
-        if self.reference not in self.REFERENCES:
-            raise ValueError(f"unknown accuracy reference {self.reference!r}; choose 'truth' or 'human'")
+        """Top-1 accuracy (``reference="truth"``) or the accuracy distance to each human (``"human"``)."""
         trials = read_trials(human_trials, match_to_sample=False)
         categories = np.unique(trials.truth.astype(str))
         decisions = model_decisions(model, categories)
         labels = _model_labels_for(trials, decisions)
         human_correct = _correct(trials.choice, trials.truth)
-        meta = {"metric": "accuracy", "parameters": {"reference": self.reference}, "n_trials": len(trials),
+        meta = {"metric": "accuracy", "parameters": self.params_record(), "n_trials": len(trials),
+                "data_checksum": data_checksum(human_trials),
                 "human_accuracy": float(human_correct.mean())}
         if self.reference == "truth":
             ids, first = np.unique(trials.stimulus_id.astype(str), return_index=True)
@@ -223,6 +241,6 @@ class Accuracy:
             a_m, a_h = model_correct[mask].mean(), human_correct[mask].mean()
             per_subject.append(1.0 - abs(a_m - a_h) / max(a_h, 1.0 - a_h))
         values = np.asarray(per_subject)
-        return Score(raw=float(abs(values.mean())), error=float(values.std()), values={"subject": values},
-                     labels={"subject": subjects},
+        return Score(raw=float(abs(values.mean())), error=float(values.std()),
+                     values={"subject": per_unit(values, "subject", subjects)},
                      meta={**meta, "model_accuracy": float(model_correct.mean()), "distance": "accuracy_distance"})

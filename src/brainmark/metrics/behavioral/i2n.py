@@ -27,264 +27,36 @@ Pipeline (shared by the family):
 from __future__ import annotations
 
 import math
-import warnings
-from contextlib import contextmanager
-from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 import xarray as xr
-from scipy.special import ndtri
 
-from brainmark.metrics.behavioral.trials import BehavioralDataError, Trials, read_trials
-from brainmark.scores import Score
+from brainmark.data.checksum import data_checksum
+from brainmark.metrics.base import Estimator, require_choice, require_fraction, require_int
+from brainmark.metrics.behavioral.i2n_core import (
+    CAP,
+    FA_RULES,
+    VARIANTS,
+    _quiet,
+    behavioral_signature,
+    model_response_matrix,
+    pearson,
+    split_halves,
+)
+from brainmark.metrics.behavioral.i2n_inputs import EncodedTrials, encode_trials, read_probabilities
+from brainmark.metrics.behavioral.trials import BehavioralDataError, read_trials
+from brainmark.scores import Score, per_unit
 
-VARIANTS = ("i2n", "i1n", "i2", "o2")
-FA_RULES = ("paper", "official")
-CAP = 5.0
 CEILING_RULE = "per split r_st / sqrt(r_ss * r_tt), mean over splits (Rajalingham 2018; official benchmark)"
 
+__all__ = ["CAP", "FA_RULES", "VARIANTS", "I2n", "I2nCeiling", "behavioral_signature", "encode_trials",
+           "model_response_matrix", "read_probabilities", "split_halves", "EncodedTrials"]
 
-# ----------------------------------------------------------------------------------------------------------------
-# numpy core: every matrix is images x objects, images in sorted stimulus-id order, objects in sorted name order
-
-
-def group_nanmean(values: np.ndarray, groups: np.ndarray, n_groups: int) -> np.ndarray:
-    """Mean over rows of ``values`` within each group, ignoring NaN (NaN where a group has no finite value)."""
-    finite = np.isfinite(values)
-    onehot = np.zeros((n_groups, len(groups)))
-    onehot[groups, np.arange(len(groups))] = 1.0
-    sums = onehot @ np.where(finite, values, 0.0)
-    counts = onehot @ finite
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
-
-
-def human_response_matrix(
-    image: np.ndarray, sample: np.ndarray, distractor: np.ndarray, choice: np.ndarray,
-    truth_of_image: np.ndarray, n_objects: int,
-) -> np.ndarray:
-    """Wrong-choice rates from trials given as integer codes (choice = -1 for a response outside the objects)."""
-    n_images = len(truth_of_image)
-    size = n_images * n_objects
-    valid = choice >= 0
-    chosen = np.bincount(image[valid] * n_objects + choice[valid], minlength=size).astype(float)
-    offered = (np.bincount(image * n_objects + sample, minlength=size)
-               + np.bincount(image * n_objects + distractor, minlength=size)).astype(float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        rates = np.where(offered > 0, chosen / np.maximum(offered, 1), np.nan).reshape(n_images, n_objects)
-    rates[np.arange(n_images), truth_of_image] = np.nan
-    return rates
-
-
-def model_response_matrix(probabilities: np.ndarray, truth_of_image: np.ndarray) -> np.ndarray:
-    """Wrong-choice rates p(d) / (p(d) + p(target)) from images x objects probabilities."""
-    rows = np.arange(len(truth_of_image))
-    p_target = probabilities[rows, truth_of_image][:, None]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        rates = probabilities / (probabilities + p_target)
-    rates[rows, truth_of_image] = np.nan
-    return rates
-
-
-def _z(p: np.ndarray) -> np.ndarray:
-    return ndtri(p)
-
-
-def dprime_matrix(rates: np.ndarray, truth_of_image: np.ndarray, n_objects: int, fa_rule: str) -> np.ndarray:
-    """Clipped d' per (image, distractor) from wrong-choice rates."""
-    if fa_rule == "official":
-        per_object = group_nanmean(rates, truth_of_image, n_objects)  # [object shown, distractor]
-        false_alarms = per_object.T[truth_of_image]  # images of the distractor whose distractor is the target
-    elif fa_rule == "paper":
-        with _quiet():
-            column = np.nanmean(rates, axis=0)  # all images (not of the object) whose distractor is the object
-        false_alarms = np.broadcast_to(column[truth_of_image][:, None], rates.shape)
-    else:
-        raise ValueError(f"unknown false-alarm rule {fa_rule!r}; choose one of {', '.join(FA_RULES)}")
-    with np.errstate(invalid="ignore", divide="ignore"):
-        dprime = _z(1.0 - rates) - _z(false_alarms)
-    return np.clip(dprime, -CAP, CAP)
-
-
-def normalize(dprime: np.ndarray, truth_of_image: np.ndarray, n_objects: int) -> np.ndarray:
-    """Subtract the mean over images of each (target, distractor) pair."""
-    return dprime - group_nanmean(dprime, truth_of_image, n_objects)[truth_of_image]
-
-
-def object_dprime(rates: np.ndarray, truth_of_image: np.ndarray, n_objects: int) -> np.ndarray:
-    """O2: objects x objects d' for target t against distractor d (NaN on the diagonal)."""
-    wrong = group_nanmean(rates, truth_of_image, n_objects)  # wrong[t, d]: choosing d on images of t
-    with np.errstate(invalid="ignore", divide="ignore"):
-        dprime = _z(1.0 - wrong) - _z(wrong.T)
-    return np.clip(dprime, -CAP, CAP)
-
-
-def behavioral_signature(rates: np.ndarray, truth_of_image: np.ndarray, n_objects: int, variant: str,
-                         fa_rule: str) -> np.ndarray:
-    """The matrix (or vector) a variant correlates."""
-    if variant == "o2":
-        return object_dprime(rates, truth_of_image, n_objects)
-    dprime = dprime_matrix(rates, truth_of_image, n_objects, fa_rule)
-    if variant == "i2":
-        return dprime
-    dprime = normalize(dprime, truth_of_image, n_objects)
-    if variant == "i1n":
-        with _quiet():
-            return np.nanmean(dprime, axis=1)
-    return dprime
-
-
-def pearson(source: np.ndarray, target: np.ndarray) -> tuple[float, int]:
-    """Pearson r over cells where both are finite, and the number of such cells."""
-    source, target = np.ravel(source), np.ravel(target)
-    mask = np.isfinite(source) & np.isfinite(target)
-    n = int(mask.sum())
-    if n < 3:
-        return math.nan, n
-    s = source[mask] - source[mask].mean()
-    t = target[mask] - target[mask].mean()
-    denom = math.sqrt(float(s @ s) * float(t @ t))
-    return (float(s @ t) / denom if denom > 0 else math.nan), n
-
-
-def split_halves(n: int, n_splits: int, random_state: int) -> list[tuple[np.ndarray, np.ndarray]]:
-    """The official halves: one RandomState, shuffled index list per split, first half = floor(n / 2) trials."""
-    rng = np.random.RandomState(random_state)
-    halves = []
-    for _ in range(n_splits):
-        indices = np.arange(n)
-        rng.shuffle(indices)
-        halves.append((indices[: n // 2], indices[n // 2:]))
-    return halves
-
-
-@contextmanager
-def _quiet():
-    """Silence numpy's 'Mean of empty slice' RuntimeWarning: all-NaN groups become NaN on purpose."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        yield
-
-
-# ----------------------------------------------------------------------------------------------------------------
-# assemblies -> codes
-
-
-@dataclass(frozen=True)
-class EncodedTrials:
-    """Human trials as integer codes over sorted images and objects."""
-
-    images: np.ndarray  # sorted unique stimulus ids
-    objects: np.ndarray  # sorted object names
-    truth_of_image: np.ndarray
-    image: np.ndarray
-    sample: np.ndarray
-    distractor: np.ndarray
-    choice: np.ndarray  # -1 where the response is not one of the objects
-
-    def response_matrix(self, index: np.ndarray | None = None) -> np.ndarray:
-        sel = slice(None) if index is None else index
-        return human_response_matrix(self.image[sel], self.sample[sel], self.distractor[sel], self.choice[sel],
-                                     self.truth_of_image, len(self.objects))
-
-
-def encode_trials(trials: Trials) -> EncodedTrials:
-    """Integer codes of match-to-sample trials; objects = every name shown as sample, truth or distractor."""
-    objects = np.asarray(sorted(set(pd.unique(trials.truth)) | set(pd.unique(trials.sample))
-                                | set(pd.unique(trials.distractor))), dtype=object)
-    image, images = pd.factorize(trials.stimulus_id, sort=True)
-    images = np.asarray(images, dtype=object)
-    index = pd.Index(objects)
-
-    def codes(values: np.ndarray) -> np.ndarray:  # -1 for values that are not one of the objects
-        return np.asarray(index.get_indexer(values), dtype=np.int64)
-
-    truth, sample, distractor, choice = (codes(v) for v in (trials.truth, trials.sample, trials.distractor,
-                                                            trials.choice))
-    truth_of_image = np.empty(len(images), dtype=np.int64)
-    truth_of_image[image[::-1]] = truth[::-1]
-    same = np.flatnonzero(sample == distractor)
-    if len(same):
-        raise BehavioralDataError(
-            f"{len(same)} trials offer the same object as sample and distractor (e.g. stimulus "
-            f"{trials.stimulus_id[same[0]]!r}); each trial needs two different objects"
-        )
-    return EncodedTrials(images=images, objects=objects, truth_of_image=truth_of_image, image=image.astype(np.int64),
-                         sample=sample, distractor=distractor, choice=choice)
-
-
-def read_probabilities(
-    probabilities: xr.DataArray, images: np.ndarray, objects: np.ndarray, *, atol: float = 1e-3
-) -> tuple[np.ndarray, dict]:
-    """Model probabilities as ``samples x images x objects`` aligned to ``images`` / ``objects``, plus notes."""
-    if not isinstance(probabilities, xr.DataArray):
-        raise BehavioralDataError(f"model probabilities must be an xarray.DataArray, got {type(probabilities).__name__}")
-    extra = [d for d in probabilities.dims if d not in ("presentation", "choice", "trial")]
-    if extra or "presentation" not in probabilities.dims or "choice" not in probabilities.dims:
-        raise BehavioralDataError(
-            f"model probabilities need dims presentation x choice (optionally x trial), got {probabilities.dims}"
-        )
-    if "choice" not in probabilities.coords:
-        raise BehavioralDataError("model probabilities need a 'choice' coordinate naming the object of each column")
-    probs = probabilities.transpose(*(["trial"] if "trial" in probabilities.dims else []), "presentation", "choice")
-    values = np.asarray(probs.values, dtype=float)
-    if values.ndim == 2:
-        values = values[None]
-    if "stimulus_id" not in probs.coords:
-        raise BehavioralDataError("model probabilities need a 'stimulus_id' coordinate on 'presentation'")
-    ids = [str(s) for s in probs["stimulus_id"].values]
-    if len(set(ids)) != len(ids):
-        raise BehavioralDataError(
-            "model probabilities repeat stimulus ids along 'presentation'; put repeated samples on a 'trial' dim"
-        )
-    if not np.isfinite(values).all():
-        raise BehavioralDataError("model probabilities contain NaN or inf")
-    if (values < -atol).any():
-        raise BehavioralDataError("model probabilities contain negative values; pass softmax probabilities, not logits")
-    sums = values.sum(axis=-1)
-    off = np.abs(sums - 1.0) > atol
-    if off.any():
-        where = np.argwhere(off)[0]
-        raise BehavioralDataError(
-            f"model probabilities do not sum to 1 over 'choice' for {int(off.sum())} rows (e.g. stimulus "
-            f"{ids[where[1]]!r} sums to {sums[tuple(where)]:.4g}); pass softmax probabilities over the choices"
-        )
-    choices = [str(c) for c in probs["choice"].values]
-    choice_index = {c: i for i, c in enumerate(choices)}
-    missing_objects = [o for o in objects.tolist() if o not in choice_index]
-    if missing_objects:
-        raise BehavioralDataError(
-            f"model probabilities have no 'choice' column for objects {missing_objects[:5]} "
-            f"({len(missing_objects)} of {len(objects)} objects in the human trials); fit the readout on all objects"
-        )
-    id_index = {s: i for i, s in enumerate(ids)}
-    missing_images = [s for s in images.tolist() if s not in id_index]
-    if missing_images:
-        raise BehavioralDataError(
-            f"{len(missing_images)} of {len(images)} images with human trials are missing from the model "
-            f"probabilities (e.g. {missing_images[:5]}); present the benchmark's whole stimulus set"
-        )
-    aligned = values[:, [id_index[s] for s in images.tolist()]][:, :, [choice_index[o] for o in objects.tolist()]]
-    notes = {
-        "model_images_without_trials": len(ids) - len(images),
-        "model_choices_not_in_trials": len(choices) - len(objects),
-        "model_trials": int(values.shape[0]),
-    }
-    return aligned, notes
-
-
-# ----------------------------------------------------------------------------------------------------------------
-# metric and ceiling
-
-
-def _check_params(variant: str, fa_rule: str, n_splits: int) -> None:
-    if variant not in VARIANTS:
-        raise ValueError(f"unknown variant {variant!r}; choose one of {', '.join(VARIANTS)}")
-    if fa_rule not in FA_RULES:
-        raise ValueError(f"unknown false-alarm rule {fa_rule!r}; choose one of {', '.join(FA_RULES)}")
-    if int(n_splits) < 1:
-        raise ValueError(f"n_splits must be at least 1, got {n_splits}")
+def _check_family(owner: Estimator) -> None:
+    require_choice(owner, "variant", VARIANTS)
+    require_choice(owner, "fa_rule", FA_RULES)
+    require_int(owner, "n_splits", 1)
+    require_int(owner, "random_state", 0)
 
 
 def _mean_std(values) -> tuple[float, float]:
@@ -295,7 +67,7 @@ def _mean_std(values) -> tuple[float, float]:
         return float(np.nanmean(arr)), float(np.nanstd(arr))
 
 
-class I2n:
+class I2n(Estimator):
     """Behavioural consistency of model probabilities with human match-to-sample trials (I2n and family).
 
     ``metric(model_probabilities, human_trials) -> Score`` with ``raw`` = mean r_st, ``ceiling`` = mean human
@@ -316,11 +88,17 @@ class I2n:
         self.model_random_state = model_random_state
         self.atol = atol
 
+    def check_params(self) -> None:
+        """Variant, false-alarm rule, splits, seeds and tolerance must be valid."""
+        _check_family(self)
+        require_int(self, "model_random_state", 0)
+        require_fraction(self, "atol")
+
     def _signature(self, rates: np.ndarray, enc: EncodedTrials) -> np.ndarray:
         return behavioral_signature(rates, enc.truth_of_image, len(enc.objects), self.variant, self.fa_rule)
 
     def __call__(self, model_probabilities: xr.DataArray, human_trials: xr.DataArray) -> Score:
-        _check_params(self.variant, self.fa_rule, self.n_splits)
+        """Consistency of the model's probabilities with the human trials (ceiled split by split)."""
         enc = encode_trials(read_trials(human_trials, match_to_sample=True))
         probs, notes = read_probabilities(model_probabilities, enc.images, enc.objects, atol=self.atol)
         n_samples = probs.shape[0]
@@ -355,9 +133,10 @@ class I2n:
         raw, error = _mean_std(r_st)
         ceiling, ceiling_error = _mean_std(r_tt)
         ceiled_mean, ceiled_error = _mean_std(ceiled)
-        values = {"split": np.asarray(r_st), "ceiling_split": np.asarray(r_tt), "ceiled_split": ceiled}
+        values = {"split": per_unit(r_st, "split"), "ceiling_split": per_unit(r_tt, "split"),
+                  "ceiled_split": per_unit(ceiled, "split")}  # one "split" dim: they are aligned per split
         if model_halves is not None:
-            values["model_reliability_split"] = np.asarray(r_ss)
+            values["model_reliability_split"] = per_unit(r_ss, "split")
         return Score(
             raw=raw, error=error, ceiling=ceiling, ceiling_error=ceiling_error, ceiled=ceiled_mean,
             ceiled_error=ceiled_error, convention=None, values=values,
@@ -371,12 +150,13 @@ class I2n:
                 "n_trials": len(enc.image), "n_images": len(enc.images), "n_objects": len(enc.objects),
                 "n_cells_per_split": cells,
                 "responses_outside_objects": int((enc.choice < 0).sum()),
+                "data_checksum": data_checksum(human_trials),
                 **notes,
             },
         )
 
 
-class I2nCeiling:
+class I2nCeiling(Estimator):
     """Human split-half reliability r_tt of a variant (the official ``metric.ceiling``): mean over splits."""
 
     def __init__(self, variant: str = "i2n", *, fa_rule: str = "paper", n_splits: int = 2,
@@ -386,8 +166,12 @@ class I2nCeiling:
         self.n_splits = n_splits
         self.random_state = random_state
 
+    def check_params(self) -> None:
+        """Variant, false-alarm rule, splits and seed must be valid."""
+        _check_family(self)
+
     def __call__(self, human_trials: xr.DataArray) -> Score:
-        _check_params(self.variant, self.fa_rule, self.n_splits)
+        """Human split-half reliability of the variant's signature."""
         enc = encode_trials(read_trials(human_trials, match_to_sample=True))
         n_objects = len(enc.objects)
         r_tt = []
@@ -404,6 +188,7 @@ class I2nCeiling:
                                "n_splits": int(self.n_splits), "clip": CAP},
                 "seeds": {"human_halves": int(self.random_state)},
                 "spearman_brown": False,
+                "data_checksum": data_checksum(human_trials),
                 "n_trials": len(enc.image), "n_images": len(enc.images), "n_objects": n_objects,
             },
         )

@@ -14,7 +14,7 @@ from typing import Mapping
 
 import numpy as np
 
-from brainmark.errors import BrainmarkError
+from brainmark.errors import MetricInputError
 
 #: The 16 categories in sorted (model-vs-human) order.
 CATEGORIES: tuple[str, ...] = (
@@ -49,7 +49,7 @@ IMAGENET_INDICES: Mapping[str, tuple[int, ...]] = {
 N_IMAGENET_CLASSES = 1000
 
 
-class CategoryError(BrainmarkError, ValueError):
+class CategoryError(MetricInputError):
     """A category name or a probability array does not fit the 16-class mapping."""
 
 

@@ -13,12 +13,12 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from brainmark.errors import BrainmarkError
+from brainmark.errors import MetricInputError
 
 PRESENTATION = "presentation"
 
 
-class BehavioralDataError(BrainmarkError, ValueError):
+class BehavioralDataError(MetricInputError):
     """Trials or model outputs do not fit a behavioural metric; the message says what to change."""
 
 

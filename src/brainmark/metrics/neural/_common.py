@@ -1,7 +1,6 @@
 """Shared helpers of the neural metrics: input checks, vectorised correlations, aggregation, provenance."""
 from __future__ import annotations
 
-import hashlib
 import math
 from typing import Any
 
@@ -18,11 +17,11 @@ from brainmark.data.assembly import (
     average_repetitions,
     validate_assembly,
 )
-from brainmark.errors import AssemblyError, BrainmarkError
+from brainmark.data.checksum import data_checksum
+from brainmark.errors import AssemblyError, MetricInputError
 
-
-class MetricInputError(BrainmarkError, ValueError):
-    """The inputs of a metric cannot be scored as given (the message says why and what to do)."""
+__all__ = ["MetricInputError", "data_checksum", "mean_and_error", "nanmedian_rows", "pearson_columns",
+           "pearson_columns_nan", "prepare_source", "prepare_target", "spearman_brown", "squeeze_time_bin"]
 
 
 def squeeze_time_bin(assembly: xr.DataArray, name: str) -> xr.DataArray:
@@ -39,7 +38,11 @@ def squeeze_time_bin(assembly: xr.DataArray, name: str) -> xr.DataArray:
 
 def prepare_target(target: xr.DataArray) -> xr.DataArray:
     """Validate a target assembly and average its repetitions (NaN-aware), giving presentation x neuroid."""
-    target = squeeze_time_bin(validate_assembly(target, allow_nan=True, name="target"), "target")
+    try:
+        target = validate_assembly(target, allow_nan=True, name="target")
+    except AssemblyError as err:
+        raise MetricInputError(str(err)) from None
+    target = squeeze_time_bin(target, "target")
     averaged = average_repetitions(target).transpose(PRESENTATION, NEUROID)
     values = np.asarray(averaged.values, dtype=float)
     missing = np.isnan(values)
@@ -64,7 +67,10 @@ def prepare_source(source: xr.DataArray, target: xr.DataArray) -> xr.DataArray:
         validate_assembly(source, allow_nan=True, name="source")
     except AssemblyError as err:
         raise MetricInputError(str(err)) from None
-    source = align_by_stimulus(source, target).transpose(PRESENTATION, NEUROID)
+    try:
+        source = align_by_stimulus(source, target).transpose(PRESENTATION, NEUROID)
+    except AssemblyError as err:
+        raise MetricInputError(str(err)) from None
     values = np.asarray(source.values)
     if values.dtype.kind not in "fiub":
         raise MetricInputError(f"source values must be numeric, got dtype {values.dtype}")
@@ -132,11 +138,6 @@ def nanmedian_rows(values: np.ndarray) -> np.ndarray:
     if has.any():
         out[has] = np.nanmedian(values[has], axis=-1)
     return out
-
-
-def array_sha1(values: np.ndarray) -> str:
-    """SHA-1 of an array's float64 C-order bytes (a data checksum for provenance)."""
-    return hashlib.sha1(np.ascontiguousarray(np.asarray(values, dtype=np.float64)).tobytes()).hexdigest()
 
 
 def base_meta(metric: str, parameters: dict[str, Any], **extra: Any) -> dict[str, Any]:

@@ -15,17 +15,18 @@ import xarray as xr
 from sklearn.model_selection import ShuffleSplit
 
 from brainmark.data.assembly import NEUROID, PRESENTATION, REPETITION
+from brainmark.metrics.base import Estimator, require_fraction, require_int
 from brainmark.metrics.neural._common import (
     MetricInputError,
-    array_sha1,
     base_meta,
+    data_checksum,
     mean_and_error,
     nanmedian_rows,
     pearson_columns_nan,
     spearman_brown,
     squeeze_time_bin,
 )
-from brainmark.scores import Score
+from brainmark.scores import Score, per_unit
 
 
 def repetition_array(assembly: xr.DataArray) -> tuple[np.ndarray, list[str], list[str], np.ndarray]:
@@ -72,7 +73,7 @@ def _half_means(values: np.ndarray, halves: list[tuple[np.ndarray, np.ndarray]])
         return [(np.nanmean(values[:, :, h1], axis=2), np.nanmean(values[:, :, h2], axis=2)) for h1, h2 in halves]
 
 
-class InternalConsistency:
+class InternalConsistency(Estimator):
     """``ceiling(assembly) -> Score``: split-half reliability with Spearman-Brown correction.
 
     ``bootstrap`` > 0 adds a percentile confidence interval (``ci``) over stimuli resampled with replacement
@@ -94,20 +95,20 @@ class InternalConsistency:
         self.ci = ci
         self.bootstrap_seed = bootstrap_seed
 
-    def get_params(self) -> dict[str, Any]:
-        return {
-            "n_splits": self.n_splits,
-            "random_state": self.random_state,
-            "bootstrap": self.bootstrap,
-            "ci": self.ci,
-            "bootstrap_seed": self.bootstrap_seed,
-        }
+    def check_params(self) -> None:
+        """Validate the halving and bootstrap parameters."""
+        require_int(self, "n_splits", 1)
+        require_int(self, "random_state", 0)
+        require_int(self, "bootstrap", 0)
+        require_fraction(self, "ci")
+        require_int(self, "bootstrap_seed", 0)
 
     def _split_values(self, half_means: list[tuple[np.ndarray, np.ndarray]], rows: np.ndarray | slice) -> np.ndarray:
         """Spearman-Brown-corrected r per (halving, neuroid) over the stimuli ``rows``."""
         return np.stack([spearman_brown(pearson_columns_nan(h1[rows], h2[rows])) for h1, h2 in half_means])
 
     def __call__(self, assembly: xr.DataArray) -> Score:
+        """The split-half (Spearman-Brown) reliability of ``assembly``'s repetitions."""
         values, stimuli, neuroids, reps = repetition_array(assembly)
         n_stim, n_neur, n_rep = values.shape
         if n_rep < 2:
@@ -125,7 +126,7 @@ class InternalConsistency:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             per_neuroid = np.nanmean(per, axis=0)
-        out_values = {"split": split_scores, "neuroid": per_neuroid}
+        out_values = {"split": per_unit(split_scores, "split"), "neuroid": per_unit(per_neuroid, "neuroid", neuroids)}
         extra: dict[str, Any] = {}
         if self.bootstrap:
             rng = np.random.default_rng(self.bootstrap_seed)
@@ -134,13 +135,13 @@ class InternalConsistency:
                 rows = rng.integers(0, n_stim, n_stim)
                 boots[b] = np.nanmean(nanmedian_rows(self._split_values(half_means, rows)))
             lo, hi = np.nanpercentile(boots, [50 * (1 - self.ci), 50 * (1 + self.ci)])
-            out_values["bootstrap"] = boots
+            out_values["bootstrap"] = per_unit(boots, "resample")
             extra["bootstrap"] = {"n": int(self.bootstrap), "ci": self.ci, "low": float(lo), "high": float(hi),
                                   "seed": self.bootstrap_seed, "over": "stimuli, resampled with replacement"}
         n_missing = int(np.isnan(values).sum())
         meta = base_meta(
             "internal_consistency",
-            self.get_params(),
+            self.params_record(),
             seeds={"halves": self.random_state, **({"bootstrap": self.bootstrap_seed} if self.bootstrap else {})},
             split_scheme={"splitter": "ShuffleSplit", "n_splits": int(self.n_splits), "train_size": 0.5,
                           "over": "sorted unique repetition values", "random_state": self.random_state},
@@ -152,7 +153,7 @@ class InternalConsistency:
             aggregation="Pearson r per neuroid between half means (NaN-aware); Spearman-Brown 2r/(1+r); "
             "median over neuroids; mean over halvings",
             error="std over halvings (ddof=0) / sqrt(n_splits)",
-            data_sha1=array_sha1(np.nan_to_num(values, nan=-1e300)),
+            data_checksum=data_checksum(assembly),
             **extra,
         )
-        return Score(raw=raw, error=error, values=out_values, labels={"neuroid": neuroids}, meta=meta)
+        return Score(raw=raw, error=error, values=out_values, meta=meta)

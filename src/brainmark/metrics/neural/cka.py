@@ -6,15 +6,14 @@ unbiased HSIC estimator, which removes the positive bias of CKA when features ou
 """
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import xarray as xr
 
+from brainmark.metrics.base import Estimator, require_bool
 from brainmark.metrics.neural._common import (
     MetricInputError,
-    array_sha1,
     base_meta,
+    data_checksum,
     prepare_source,
     prepare_target,
 )
@@ -54,27 +53,30 @@ def linear_cka(X: np.ndarray, Y: np.ndarray, debiased: bool = False) -> float:
     return float(xy / denom) if denom > 0 else float("nan")
 
 
-class CKA:
+class CKA(Estimator):
     """``metric(source, target) -> Score``: linear CKA over stimuli (target repetitions averaged first)."""
 
     def __init__(self, debiased: bool = False) -> None:
         self.debiased = debiased
 
-    def get_params(self) -> dict[str, Any]:
-        return {"debiased": self.debiased, "kernel": "linear"}
+    def check_params(self) -> None:
+        """``debiased`` must be a bool."""
+        require_bool(self, "debiased")
 
     def __call__(self, source: xr.DataArray, target: xr.DataArray) -> Score:
+        """Linear CKA between the model features and the recorded responses."""
+        checksum = data_checksum(target)
         target = prepare_target(target)
         source = prepare_source(source, target)
         Y = np.asarray(target.values, dtype=float)
         value = linear_cka(np.asarray(source.values, dtype=float), Y, self.debiased)
         meta = base_meta(
             "cka",
-            self.get_params(),
+            {**self.params_record(), "kernel": "linear"},
             seeds={},
             n_stimuli=Y.shape[0],
             n_features=int(source.sizes["neuroid"]),
             n_neuroids=Y.shape[1],
-            target_sha1=array_sha1(Y),
+            data_checksum=checksum,
         )
         return Score(raw=value, meta=meta)

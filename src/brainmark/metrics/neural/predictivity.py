@@ -3,185 +3,217 @@
 Official numerics (Schrimpf et al. 2018; brainscore-vision 2.4.2): per split, fit on the training stimuli, predict the
 test stimuli, Pearson r per neuroid across test stimuli, median over neuroids; score = mean over splits, error =
 std over splits (ddof=0, as xarray) / sqrt(n_splits). Targets with repetitions are averaged first (NaN-aware).
+
+Three metrics share the split scheme and differ in the regression: :class:`PLSPredictivity` (``pls``, the official
+one), :class:`RidgePredictivity` (``ridge``) and :class:`LinearPredictivity` (``linear``). Each has
+``cross_validate(source, target) -> CrossValidation`` (the computation: held-out predictions and per-split,
+per-neuroid correlations) and ``__call__(source, target) -> Score`` (that plus the official aggregation).
 """
 from __future__ import annotations
 
 import warnings
+from abc import ABC, abstractmethod
 from typing import Any
 
 import numpy as np
 import xarray as xr
 
+from brainmark.metrics.base import Estimator, require_bool, require_choice, require_fraction, require_int
 from brainmark.metrics.neural._common import (
     MetricInputError,
-    array_sha1,
     base_meta,
-    mean_and_error,
-    nanmedian_rows,
-    pearson_columns,
+    data_checksum,
     prepare_source,
     prepare_target,
 )
+from brainmark.metrics.neural.crossval import CrossValidation, aggregate, correlate_held_out, train_masks
 from brainmark.metrics.neural.pls import fit_pls_splits
-from brainmark.metrics.neural.regression import DEFAULT_ALPHAS, LinearRegressionLS, RidgePerTarget
+from brainmark.metrics.neural.regression import DEFAULT_ALPHAS, SELECTIONS, LinearRegressionLS, RidgePerTarget
 from brainmark.metrics.neural.splits import SplitScheme
-from brainmark.scores import Score
+from brainmark.errors import ParameterError
+from brainmark.scores import Score, per_unit
 
-REGRESSIONS = ("pls", "ridge", "linear")
+AGGREGATION = "Pearson r per neuroid on test stimuli; median over neuroids; mean over splits"
+ERROR_RULE = "std over splits (ddof=0) / sqrt(n_splits)"
 
 
-class CrossRegressedCorrelation:
-    """``metric(source, target) -> Score``: cross-validated regression + per-neuroid Pearson r.
+class CrossValidatedPredictivity(Estimator, ABC):
+    """Shared split scheme and aggregation of the predictivity metrics (subclasses choose the regression).
 
-    Parameters follow scikit-learn style (stored, no work in ``__init__``): ``regression`` (pls | ridge | linear),
-    ``n_components`` (PLS), ``alphas`` (ridge grid; one penalty per neuroid by leave-one-out within each training
-    split; ``alpha_selection`` = ``loo`` exact or ``gcv`` approximate and much faster), and the split scheme
-    (``n_splits``, ``train_size``, ``kfold``, ``stratify_on``, ``random_state``).
+    Parameters (keyword-only, scikit-learn style, checked at construction): ``n_splits`` (10), ``train_size``
+    (0.9), ``kfold`` (False: shuffle splits), ``stratify_on`` (``"object_name"``; a warning is given when the
+    target lacks that coordinate and the splits are not stratified; None never stratifies), ``random_state`` (1).
 
-    Handling of awkward input (recorded in ``meta``): PLS components are clipped to ``min(n_train - 1,
-    n_features)``; constant features carry no information and are ignored by centring (all-constant features are an
-    error); neuroids whose held-out predictions or responses are constant get NaN and are left out of the median.
+    Awkward input (recorded in ``meta``): constant features carry no information and are ignored by centring
+    (all-constant features are an error); neuroids whose held-out predictions or responses are constant get NaN and
+    are left out of the median.
     """
 
-    def __init__(
-        self,
-        regression: str = "pls",
-        *,
-        n_components: int = 25,
-        alphas: tuple[float, ...] = DEFAULT_ALPHAS,
-        alpha_selection: str = "loo",
-        n_splits: int = 10,
-        train_size: float = 0.9,
-        kfold: bool = False,
-        stratify_on: str | None = "object_name",
-        random_state: int = 1,
-    ) -> None:
-        self.regression = regression
-        self.n_components = n_components
-        self.alphas = alphas
-        self.alpha_selection = alpha_selection
+    regression = ""
+
+    def __init__(self, *, n_splits: int = 10, train_size: float = 0.9, kfold: bool = False,
+                 stratify_on: str | None = "object_name", random_state: int = 1) -> None:
         self.n_splits = n_splits
         self.train_size = train_size
         self.kfold = kfold
         self.stratify_on = stratify_on
         self.random_state = random_state
 
-    def get_params(self) -> dict[str, Any]:
-        params: dict[str, Any] = {
-            "regression": self.regression,
-            "n_splits": self.n_splits,
-            "train_size": self.train_size,
-            "kfold": self.kfold,
-            "stratify_on": self.stratify_on,
-            "random_state": self.random_state,
-        }
-        if self.regression == "pls":
-            params["n_components"] = self.n_components
-        if self.regression == "ridge":
-            params["alphas"] = [float(a) for a in self.alphas]
-            params["alpha_selection"] = self.alpha_selection
-        return params
+    def check_params(self) -> None:
+        """Validate the split parameters."""
+        require_int(self, "n_splits", 2 if self.kfold else 1)
+        require_bool(self, "kfold")
+        if not self.kfold:
+            require_fraction(self, "train_size")
+        require_int(self, "random_state", 0)
+        if self.stratify_on is not None and not isinstance(self.stratify_on, str):
+            raise ParameterError(f"{type(self).__name__}: stratify_on must be a coordinate name or None")
 
-    def _pls_correlations(self, X: np.ndarray, Y: np.ndarray, splits: list, min_train: int, meta: dict) -> np.ndarray:
-        """Pearson r (split x neuroid) of PLS fitted on all splits at once; records clipped components in meta."""
-        k = int(self.n_components)
-        if k < 1:
-            raise MetricInputError(f"n_components must be >= 1, got {self.n_components}")
-        k_used = min(k, min_train - 1, X.shape[1])
-        if k_used < k:
-            meta["n_components_clipped"] = {
-                "requested": k,
-                "used": k_used,
-                "reason": f"min(n_train - 1, n_features) = {min(min_train - 1, X.shape[1])}",
-            }
-        meta["n_components_used"] = k_used
-        masks = np.zeros((len(splits), X.shape[0]), dtype=bool)
-        for s, (train, _test) in enumerate(splits):
-            masks[s, train] = True
-        fit = fit_pls_splits(X, Y, masks, k_used)
-        return np.stack([pearson_columns(fit.predict(s, X[test]), Y[test]) for s, (_train, test) in enumerate(splits)])
+    def _scheme(self) -> SplitScheme:
+        return SplitScheme(self.n_splits, self.train_size, self.kfold, self.stratify_on, self.random_state)
 
-    def _refit_correlations(self, X: np.ndarray, Y: np.ndarray, splits: list, meta: dict) -> tuple[np.ndarray, np.ndarray | None]:
-        """Pearson r (split x neuroid) of ridge / OLS refitted per split, and ridge's chosen penalties."""
-        r = np.full((len(splits), Y.shape[1]), np.nan)
-        alphas = np.zeros_like(r) if self.regression == "ridge" else None
-        for s, (train, test) in enumerate(splits):
-            model = RidgePerTarget(self.alphas, self.alpha_selection) if alphas is not None else LinearRegressionLS()
-            model.fit(X[train], Y[train])
-            r[s] = pearson_columns(model.predict(X[test]), Y[test])
-            if alphas is not None:
-                alphas[s] = model.alpha_
-        if alphas is not None:
-            rule = "exact leave-one-out" if self.alpha_selection == "loo" else "generalised CV"
-            meta["alpha_selection"] = f"per neuroid, {rule} squared error within each training split"
-        return r, alphas
+    def _labels(self, scheme: SplitScheme, target: xr.DataArray) -> np.ndarray | None:
+        labels = scheme.labels_for(target)
+        if labels is None and self.stratify_on:
+            warnings.warn(
+                f"the target has no {self.stratify_on!r} coordinate on 'presentation': the cross-validation splits "
+                "are not stratified (pass stratify_on=None to say so and silence this warning)",
+                UserWarning, stacklevel=4,
+            )
+        return labels
 
-    def __call__(self, source: xr.DataArray, target: xr.DataArray) -> Score:
-        if self.regression not in REGRESSIONS:
-            raise MetricInputError(f"unknown regression {self.regression!r}; choose one of {', '.join(REGRESSIONS)}")
+    @abstractmethod
+    def _predict(self, X: np.ndarray, Y: np.ndarray, splits: list, details: dict[str, Any]) -> list[np.ndarray]:
+        """Held-out predictions (one (n_test, q) array per split); record fit choices in ``details``."""
+
+    def cross_validate(self, source: xr.DataArray, target: xr.DataArray) -> CrossValidation:
+        """Fit on each split's training stimuli and predict its test stimuli (the computation, no aggregation)."""
         target = prepare_target(target)
         source = prepare_source(source, target)
         X = np.asarray(source.values, dtype=float)
         Y = np.asarray(target.values, dtype=float)
-        n, p = X.shape
-        q = Y.shape[1]
-        if n < 4:
-            raise MetricInputError(f"cross-validated predictivity needs at least 4 stimuli, got {n}")
+        if X.shape[0] < 4:
+            raise MetricInputError(f"cross-validated predictivity needs at least 4 stimuli, got {X.shape[0]}")
         if np.ptp(X, axis=0).max(initial=0.0) == 0:
             raise MetricInputError("all source features are constant across stimuli; the model response carries no signal")
-        scheme = SplitScheme(self.n_splits, self.train_size, self.kfold, self.stratify_on, self.random_state)
-        splits, split_record = scheme.split(n, scheme.labels_for(target))
-        meta_extra: dict[str, Any] = {}
+        scheme = self._scheme()
+        splits, record = scheme.split(X.shape[0], self._labels(scheme, target))
         min_train = min(len(tr) for tr, _ in splits)
         if min_train < 3:
             raise MetricInputError(f"a training split has only {min_train} stimuli; use more stimuli or fewer splits")
-        if self.regression == "pls":
-            r, alphas = self._pls_correlations(X, Y, splits, min_train, meta_extra), None
-        else:
-            r, alphas = self._refit_correlations(X, Y, splits, meta_extra)
-        split_scores = nanmedian_rows(r)
-        raw, error = mean_and_error(split_scores)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN neuroids stay NaN
-            per_neuroid = np.nanmean(r, axis=0)
-        values = {"split": split_scores, "neuroid": per_neuroid}
-        if alphas is not None:
-            values["alpha"] = np.median(alphas, axis=0)
-        n_nan = int((~np.isfinite(r)).any(axis=0).sum())
-        if n_nan:
-            meta_extra["neuroids_with_undefined_r"] = n_nan
+        details: dict[str, Any] = {}
+        predictions = self._predict(X, Y, splits, details)
+        return CrossValidation(
+            splits=tuple((np.asarray(tr), np.asarray(te)) for tr, te in splits),
+            predictions=tuple(predictions), target=Y,
+            correlations=correlate_held_out(predictions, Y, splits),
+            stimulus_ids=tuple(str(s) for s in target["stimulus_id"].values),
+            neuroid_ids=tuple(str(v) for v in target["neuroid_id"].values),
+            split_record=record, details={**details, "n_features": int(X.shape[1])},
+        )
+
+    def __call__(self, source: xr.DataArray, target: xr.DataArray) -> Score:
+        """``Score`` of ``source`` features predicting ``target`` responses (raw = mean over splits)."""
+        return self.score(self.cross_validate(source, target), data_checksum(target))
+
+    def score(self, cv: CrossValidation, checksum: str) -> Score:
+        """The official aggregate of a :class:`CrossValidation` as a Score (``checksum``: the target's)."""
+        agg = aggregate(cv.correlations)
+        values = {"split": per_unit(agg.split_scores, "split"),
+                  "neuroid": per_unit(agg.neuroid_scores, "neuroid", cv.neuroid_ids)}
+        details = dict(cv.details)
+        if "alpha" in details:
+            values["alpha"] = per_unit(details.pop("alpha"), "neuroid", cv.neuroid_ids)
+        if agg.undefined_neuroids:
+            details["neuroids_with_undefined_r"] = agg.undefined_neuroids
         meta = base_meta(
-            self.regression,
-            self.get_params(),
-            seeds={"split": self.random_state},
-            split_scheme=split_record,
-            n_stimuli=n,
-            n_features=p,
-            n_neuroids=q,
-            aggregation="Pearson r per neuroid on test stimuli; median over neuroids; mean over splits",
-            error="std over splits (ddof=0) / sqrt(n_splits)",
-            target_sha1=array_sha1(Y),
-            **meta_extra,
+            self.regression, self.params_record(), seeds={"split": self.random_state},
+            split_scheme=dict(cv.split_record), n_stimuli=len(cv.stimulus_ids), n_neuroids=len(cv.neuroid_ids),
+            aggregation=AGGREGATION, error=ERROR_RULE, data_checksum=checksum, **details,
         )
-        return Score(
-            raw=raw,
-            error=error,
-            values=values,
-            labels={"neuroid": [str(v) for v in target["neuroid_id"].values]},
-            meta=meta,
-        )
+        return Score(raw=agg.raw, error=agg.error, values=values, meta=meta)
 
 
-def pls_metric(**params: Any) -> CrossRegressedCorrelation:
-    """PLS predictivity (25 components, no scaling): the official Brain-Score neural metric."""
-    return CrossRegressedCorrelation("pls", **params)
+class PLSPredictivity(CrossValidatedPredictivity):
+    """PLS predictivity (``pls``): ``n_components`` (25) without scaling, the official Brain-Score neural metric.
+
+    All splits are fitted together (:func:`~brainmark.metrics.neural.pls.fit_pls_splits`); components are clipped
+    to ``min(n_train - 1, n_features)`` (recorded in ``meta["n_components_clipped"]``).
+    """
+
+    regression = "pls"
+
+    def __init__(self, n_components: int = 25, *, n_splits: int = 10, train_size: float = 0.9, kfold: bool = False,
+                 stratify_on: str | None = "object_name", random_state: int = 1) -> None:
+        super().__init__(n_splits=n_splits, train_size=train_size, kfold=kfold, stratify_on=stratify_on,
+                         random_state=random_state)
+        self.n_components = n_components
+
+    def check_params(self) -> None:
+        """Validate the split parameters and ``n_components``."""
+        super().check_params()
+        require_int(self, "n_components", 1)
+
+    def _predict(self, X: np.ndarray, Y: np.ndarray, splits: list, details: dict[str, Any]) -> list[np.ndarray]:
+        k = int(self.n_components)
+        min_train = min(len(tr) for tr, _ in splits)
+        k_used = min(k, min_train - 1, X.shape[1])
+        if k_used < k:
+            details["n_components_clipped"] = {"requested": k, "used": k_used,
+                                               "reason": f"min(n_train - 1, n_features) = {min(min_train - 1, X.shape[1])}"}
+        details["n_components_used"] = k_used
+        fit = fit_pls_splits(X, Y, train_masks(splits, X.shape[0]), k_used)
+        return [fit.predict(s, X[test]) for s, (_train, test) in enumerate(splits)]
 
 
-def ridge_metric(**params: Any) -> CrossRegressedCorrelation:
-    """Ridge predictivity with a per-neuroid penalty chosen by leave-one-out within each training split."""
-    return CrossRegressedCorrelation("ridge", **params)
+class RidgePredictivity(CrossValidatedPredictivity):
+    """Ridge predictivity (``ridge``): one penalty per neuroid from ``alphas``, chosen within each training split.
+
+    ``alpha_selection``: ``loo`` (exact leave-one-out) or ``gcv`` (generalised cross-validation, much faster).
+    The median chosen penalty per neuroid is kept in ``values["alpha"]``.
+    """
+
+    regression = "ridge"
+
+    def __init__(self, alphas: tuple[float, ...] = DEFAULT_ALPHAS, alpha_selection: str = "loo", *,
+                 n_splits: int = 10, train_size: float = 0.9, kfold: bool = False,
+                 stratify_on: str | None = "object_name", random_state: int = 1) -> None:
+        super().__init__(n_splits=n_splits, train_size=train_size, kfold=kfold, stratify_on=stratify_on,
+                         random_state=random_state)
+        self.alphas = alphas
+        self.alpha_selection = alpha_selection
+
+    def check_params(self) -> None:
+        """Validate the split parameters, the penalty grid and the selection rule."""
+        super().check_params()
+        require_choice(self, "alpha_selection", SELECTIONS)
+        alphas = np.asarray(self.alphas, dtype=float).ravel() if np.ndim(self.alphas) else np.array([])
+        if alphas.size == 0 or not np.all(np.isfinite(alphas)) or (alphas <= 0).any():
+            raise ParameterError(f"RidgePredictivity: alphas must be a non-empty list of positive numbers, got {self.alphas!r}")
+
+    def params_record(self) -> dict[str, Any]:
+        """Parameters with the penalty grid as plain floats."""
+        return {**super().params_record(), "alphas": [float(a) for a in np.ravel(self.alphas)]}
+
+    def _predict(self, X: np.ndarray, Y: np.ndarray, splits: list, details: dict[str, Any]) -> list[np.ndarray]:
+        predictions, alphas = [], np.zeros((len(splits), Y.shape[1]))
+        for s, (train, test) in enumerate(splits):
+            model = RidgePerTarget(self.alphas, self.alpha_selection).fit(X[train], Y[train])
+            predictions.append(model.predict(X[test]))
+            alphas[s] = model.alpha_
+        rule = "exact leave-one-out" if self.alpha_selection == "loo" else "generalised CV"
+        details["alpha_selection"] = f"per neuroid, {rule} squared error within each training split"
+        details["alpha"] = np.median(alphas, axis=0)
+        return predictions
 
 
-def linear_metric(**params: Any) -> CrossRegressedCorrelation:
-    """Ordinary-least-squares predictivity (minimum-norm when features outnumber stimuli)."""
-    return CrossRegressedCorrelation("linear", **params)
+class LinearPredictivity(CrossValidatedPredictivity):
+    """Ordinary-least-squares predictivity (``linear``; minimum-norm when features outnumber stimuli)."""
+
+    regression = "linear"
+
+    def _predict(self, X: np.ndarray, Y: np.ndarray, splits: list, details: dict[str, Any]) -> list[np.ndarray]:
+        return [LinearRegressionLS().fit(X[train], Y[train]).predict(X[test]) for train, test in splits]
+
+
+REGRESSIONS = {"pls": PLSPredictivity, "ridge": RidgePredictivity, "linear": LinearPredictivity}

@@ -15,15 +15,16 @@ import scipy.stats
 import xarray as xr
 
 from brainmark.data.assembly import NEUROID, PRESENTATION
+from brainmark.metrics.base import Estimator, require_choice
 from brainmark.metrics.neural._common import (
     MetricInputError,
-    array_sha1,
     base_meta,
+    data_checksum,
     mean_and_error,
     prepare_target,
     squeeze_time_bin,
 )
-from brainmark.scores import Score
+from brainmark.scores import Score, per_unit
 
 ROW, COL = "stimulus_row", "stimulus_col"
 DISTANCES = ("correlation", "euclidean", "cosine")
@@ -145,17 +146,20 @@ def _vectors(mats: np.ndarray, symmetric: bool, comparator: str) -> np.ndarray:
     return vecs
 
 
-class RSA:
+class RSA(Estimator):
     """``metric(source, target_matrix) -> Score``: model RDM vs each subject's matrix; mean over subjects."""
 
     def __init__(self, distance: str = "correlation", comparator: str = "spearman") -> None:
         self.distance = distance
         self.comparator = comparator
 
-    def get_params(self) -> dict[str, Any]:
-        return {"distance": self.distance, "comparator": self.comparator}
+    def check_params(self) -> None:
+        """``distance`` and ``comparator`` must be known."""
+        require_choice(self, "distance", DISTANCES)
+        require_choice(self, "comparator", COMPARATORS)
 
     def __call__(self, source: xr.DataArray, target: xr.DataArray) -> Score:
+        """Compare the model's RDM of ``source`` with each subject's matrix in ``target``."""
         target = _check_matrix(target)
         ids = [str(s) for s in target[ROW].values]
         if not isinstance(source, xr.DataArray) or "stimulus_id" not in source.coords:
@@ -179,7 +183,7 @@ class RSA:
         raw, error = mean_and_error(per_subject)
         meta = base_meta(
             "rsa",
-            self.get_params(),
+            self.params_record(),
             seeds={},
             n_stimuli=len(ids),
             n_subjects=len(subjects),
@@ -187,14 +191,14 @@ class RSA:
             target_kind="similarity" if similarity else "dissimilarity",
             aggregation="comparator per subject; mean over subjects",
             error="std over subjects (ddof=0) / sqrt(n_subjects)" if len(subjects) > 1 else "none (one matrix)",
-            target_sha1=array_sha1(mats),
+            data_checksum=data_checksum(target),
             **record,
         )
         return Score(raw=raw, error=error if len(subjects) > 1 else float("nan"),
-                     values={"subject": per_subject}, labels={"subject": subjects}, meta=meta)
+                     values={"subject": per_unit(per_subject, "subject", subjects)}, meta=meta)
 
 
-class RDMNoiseCeiling:
+class RDMNoiseCeiling(Estimator):
     """``ceiling(per-subject matrices) -> Score``: lower bound (raw) and upper bound of the RDM noise ceiling.
 
     Lower bound: each subject vs the mean of the others; upper bound: each subject vs the mean of all (both averaged
@@ -204,10 +208,12 @@ class RDMNoiseCeiling:
     def __init__(self, comparator: str = "spearman") -> None:
         self.comparator = comparator
 
-    def get_params(self) -> dict[str, Any]:
-        return {"comparator": self.comparator}
+    def check_params(self) -> None:
+        """``comparator`` must be known."""
+        require_choice(self, "comparator", COMPARATORS)
 
     def __call__(self, target: xr.DataArray) -> Score:
+        """Lower (raw) and upper bounds of the noise ceiling of per-subject matrices."""
         target = _check_matrix(target)
         mats, subjects, record = subject_matrices(target)
         if len(subjects) < 2:
@@ -223,7 +229,7 @@ class RDMNoiseCeiling:
         raw, error = mean_and_error(lower)
         meta = base_meta(
             "rdm_noise_ceiling",
-            self.get_params(),
+            self.params_record(),
             seeds={},
             lower=raw,
             upper=float(np.nanmean(upper)),
@@ -231,8 +237,8 @@ class RDMNoiseCeiling:
             n_stimuli=mats.shape[-1],
             entries="upper triangle" if symmetric else "all off-diagonal entries",
             aggregation="raw = lower bound (each subject vs mean of the others), mean over subjects",
-            target_sha1=array_sha1(mats),
+            data_checksum=data_checksum(target),
             **record,
         )
-        return Score(raw=raw, error=error, values={"subject": lower, "subject_upper": upper},
-                     labels={"subject": subjects, "subject_upper": subjects}, meta=meta)
+        return Score(raw=raw, error=error, values={"subject": per_unit(lower, "subject", subjects),
+                                                   "upper": per_unit(upper, "subject", subjects)}, meta=meta)
