@@ -70,4 +70,5 @@ class LayeredBrainModel(BrainModel, Protocol):
     use_cache: bool
 
     def layer_activations(self, stimulus_set: StimulusSet, layers: Sequence[str],
-                          reduction: Any = None) -> dict[str, xr.DataArray]: ...
+                          reduction: Any = None) -> dict[str, xr.DataArray]:
+        """``{layer: presentation x neuroid}`` activations of ``stimulus_set`` from one forward pass."""

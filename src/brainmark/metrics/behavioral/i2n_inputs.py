@@ -23,6 +23,7 @@ class EncodedTrials:
     choice: np.ndarray  # -1 where the response is not one of the objects
 
     def response_matrix(self, index: np.ndarray | None = None) -> np.ndarray:
+        """Human wrong-choice rates, images x objects, over all trials or the trials in ``index``."""
         sel = slice(None) if index is None else index
         return human_response_matrix(self.image[sel], self.sample[sel], self.distractor[sel], self.choice[sel],
                                      self.truth_of_image, len(self.objects))
