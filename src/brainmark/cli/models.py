@@ -4,12 +4,15 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.markup import escape
 
 from brainmark.cli._output import FORMAT_HELP, Column, OutputFormat, console, emit_records, print_table
+
+if TYPE_CHECKING:  # the data layer imports pandas: only when a command runs
+    from brainmark.data.stimuli import StimulusSet
 
 app = typer.Typer(help="The model zoo: list models, sanity-check pretrained weights.", no_args_is_help=True)
 
@@ -61,7 +64,7 @@ def model_info(model: str = typer.Argument(..., help="Zoo identifier")) -> None:
     print_table((Column("field"), Column("value", shrink="fold", min_width=20)), rows, title=model)
 
 
-def _imagenet_samples(folder: Path):
+def _imagenet_samples(folder: Path) -> "StimulusSet":
     from brainmark.data.stimuli import StimulusSet
 
     stimuli = StimulusSet.from_directory("ImageNetSamples", folder)

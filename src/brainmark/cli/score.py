@@ -4,12 +4,15 @@ from __future__ import annotations
 import re
 import time
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import typer
 
 from brainmark.cli._output import console, print_table
 from brainmark.errors import BrainmarkError
+
+if TYPE_CHECKING:  # scoring imports numpy and xarray: only when a command runs
+    from brainmark.scoring.results import ResultsRecord
 
 #: ``brainmark.scores.DEFAULT_CONVENTION`` and ``CEILING_CONVENTIONS``, written out so that building the command
 #: line does not import the scoring stack (numpy, xarray); tests/cli/test_cli_app.py keeps them equal.
@@ -31,14 +34,14 @@ def _output_paths(output: Path, model_name: str) -> tuple[Path, Path, Path]:
     return output / f"{stem}.json", output / f"{stem}.csv", output
 
 
-def _model_options(untrained: bool, layers: Optional[list[str]]) -> dict:
-    options: dict = {}
+def _model_options(untrained: bool, layers: Optional[list[str]]) -> dict[str, Any]:
+    options: dict[str, Any] = {}
     if untrained:
         options["untrained"] = True
     return options
 
 
-def write_outputs(record, output: Path, *, plots: bool = True) -> list[Path]:
+def write_outputs(record: "ResultsRecord", output: Path, *, plots: bool = True) -> list[Path]:
     """JSON + CSV (+ report plots and HTML when ``plots``) for one results record."""
     json_path, csv_path, folder = _output_paths(output, record.model_identifier)
     record.save(json_path)
@@ -120,7 +123,7 @@ def score_command(
         raise typer.Exit(1)
 
 
-def _print_results(record) -> None:  # noqa: ANN001 - a ResultsRecord (imported lazily)
+def _print_results(record: "ResultsRecord") -> None:
     """The score table: benchmarks, then the composites, fitted to the width."""
     from brainmark.cli._tables import RESULT_COLUMNS, results_caption, results_rows
 
