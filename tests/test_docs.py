@@ -150,6 +150,7 @@ def test_the_checker_finds_wrong_commands_options_and_targets():
 
 
 @pytest.mark.slow
+@pytest.mark.filterwarnings("error::UserWarning")  # brainmark's warnings say the example is not as meant
 @pytest.mark.parametrize("doc", PYTHON_DOCS, ids=lambda d: d.name)
 def test_python_blocks_run_as_written(doc, shared_data, brainmark_home, tmp_path, monkeypatch):
     """The Python blocks of one document, in order, in one namespace (as a reader would paste them)."""
