@@ -7,6 +7,7 @@ Public API (imported lazily, so ``import brainmark`` stays fast and does not imp
 - :func:`load_model` — a :class:`~brainmark.models.BrainModel`
 - :func:`load_benchmark`, :func:`score` — benchmarks and scoring
 - :class:`Score` — the result type of all of the above
+- :func:`compare` — paired comparisons, rankings and benchmark reliability of results records
 """
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ _LAZY = {
     "load_model": "brainmark.models",
     "load_benchmark": "brainmark.benchmarks",
     "score": "brainmark.scoring",
+    "compare": "brainmark.scoring.compare",
 }
 
 __all__ = ["__version__", *_LAZY]

@@ -36,16 +36,22 @@ def check_convention(convention: str) -> str:
     return convention
 
 
-def apply_ceiling(raw: float, ceiling: float, convention: str = DEFAULT_CONVENTION) -> float:
-    """Ceiled value of ``raw`` given ``ceiling`` under ``convention`` (NaN if the ceiling is not positive)."""
+def apply_ceiling(raw: Any, ceiling: Any, convention: str = DEFAULT_CONVENTION) -> Any:
+    """Ceiled value of ``raw`` given ``ceiling`` under ``convention`` (NaN where the ceiling is not positive).
+
+    Floats give a float; arrays (e.g. bootstrap replicates of both) give an array, element by element.
+    """
     check_convention(convention)
-    if not np.isfinite(ceiling) or ceiling <= 0 or not np.isfinite(raw):
-        return math.nan
-    if convention == "ratio":
-        return float(raw / ceiling)
-    if convention == "squared-ratio":
-        return float((raw / ceiling) ** 2)
-    return float(raw**2 / ceiling)
+    r, c = np.asarray(raw, dtype=float), np.asarray(ceiling, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        if convention == "ratio":
+            out = r / c
+        elif convention == "squared-ratio":
+            out = (r / c) ** 2
+        else:
+            out = r**2 / c
+    out = np.where(np.isfinite(c) & (c > 0) & np.isfinite(r), out, np.nan)
+    return float(out) if out.ndim == 0 else out
 
 
 def ceiled_error(raw: float, error: float, ceiling: float, convention: str = DEFAULT_CONVENTION) -> float:

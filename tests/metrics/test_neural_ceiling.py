@@ -51,8 +51,10 @@ def test_nan_padded_repeats_are_ignored():
 def test_bootstrap_interval_and_conventions():
     assembly, _ = _reliable(n_stim=300, n_neur=10)
     c = InternalConsistency(bootstrap=50)(assembly)
-    low, high = c.meta["bootstrap"]["low"], c.meta["bootstrap"]["high"]
-    assert low < c.raw < high and c.values["bootstrap"].shape == (50,)
+    low, high = c.ci
+    assert low < c.raw < high and c.ci_level == 0.95 and c.values["bootstrap"].shape == (50,)
+    assert c.meta["bootstrap"]["resampled"] == {"stimuli": 300, "neuroid": 10}
+    assert InternalConsistency(bootstrap=50)(assembly) == c  # seeded: the same interval every time
     raw = brainmark.Score(raw=0.5, error=0.01)
     assert raw.with_ceiling(c, "ratio").ceiled == pytest.approx(0.5 / c.raw)
     assert raw.with_ceiling(c, "squared-ratio").ceiled == pytest.approx((0.5 / c.raw) ** 2)

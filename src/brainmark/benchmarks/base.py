@@ -16,10 +16,19 @@ from brainmark.scores import DEFAULT_CONVENTION, Score, check_convention
 
 #: What a benchmark measures, used by the composites: a brain region or behaviour.
 NEURAL, BEHAVIORAL = "neural", "behavioral"
+_DEFAULT = object()
 
 
 class BenchmarkError(BrainmarkError):
     """A benchmark cannot run (missing data, a model that cannot do the task...)."""
+
+
+def computed(metric: Any, *args: Any) -> Any:
+    """``metric.compute(*args)`` (a Score with its resampler) when the metric offers it, else its plain Score."""
+    from brainmark.metrics.base import Computed
+
+    compute = getattr(metric, "compute", None)
+    return compute(*args) if callable(compute) else Computed(metric(*args), None)
 
 
 class Benchmark(ABC):
@@ -28,6 +37,10 @@ class Benchmark(ABC):
     Subclasses set the class attributes (or pass them to ``__init__``) and implement :meth:`_compute_ceiling`
     and :meth:`_score`. The ceiling is computed once per process and cached on disk
     (``$BRAINMARK_HOME/ceilings``) by :mod:`brainmark.benchmarks.ceilings`.
+
+    Every score gets a bootstrap confidence interval of its ceiled value (``bootstrap``, a
+    :class:`~brainmark.stats.bootstrap.BootstrapScheme`; None turns intervals off): the metric's computation is
+    resampled over stimuli and target units together with the ceiling's (:mod:`brainmark.stats.bootstrap`).
     """
 
     identifier: str
@@ -43,8 +56,13 @@ class Benchmark(ABC):
     datasets: tuple[str, ...] = ()
 
     def __init__(self, convention: str = DEFAULT_CONVENTION) -> None:
+        from brainmark.stats.bootstrap import BootstrapScheme
+
         self.convention = check_convention(convention)
+        self.bootstrap: Any = BootstrapScheme()
         self._ceiling: Score | None = None
+        self._ceiling_source: tuple[str, dict[str, Any], Any] | None = None
+        self._ceiling_resampler: Any = None
 
     # --- ceiling ------------------------------------------------------------------------------------------
     @property
@@ -58,18 +76,51 @@ class Benchmark(ABC):
     def _compute_ceiling(self) -> Score:
         """Compute (or load from the disk cache) the ceiling."""
 
+    def _ceiling_of(self, name: str, params: dict[str, Any], data: Any) -> Score:
+        """Ceiling ``name(**params)(data)``, cached on disk; its resampler is kept for the bootstrap."""
+        from brainmark.benchmarks.ceilings import cached_ceiling
+        from brainmark.data.checksum import data_checksum
+        from brainmark.metrics import load_ceiling
+
+        self._ceiling_source = (name, dict(params), data)
+
+        def compute() -> Score:
+            result = computed(load_ceiling(name, **params), data)
+            self._ceiling_resampler = result.resampler
+            return result.score
+
+        return cached_ceiling(name, params, data_checksum(data), compute)
+
+    def ceiling_resampler(self) -> Any:
+        """The resampler of the ceiling's computation (None when the ceiling is a fixed number)."""
+        _ = self.ceiling
+        if self._ceiling_resampler is None and self._ceiling_source is not None:
+            from brainmark.metrics import load_ceiling
+
+            name, params, data = self._ceiling_source
+            self._ceiling_resampler = computed(load_ceiling(name, **params), data).resampler
+        return self._ceiling_resampler
+
     # --- scoring ------------------------------------------------------------------------------------------
     @abstractmethod
-    def _score(self, model: Any) -> Score:
-        """The raw score of ``model`` (no ceiling applied), with ``meta`` describing how it was obtained."""
+    def _score(self, model: Any) -> Any:
+        """The raw computation on ``model``: a :class:`~brainmark.metrics.base.Computed` (Score, no ceiling
+        applied, with ``meta`` describing how it was obtained, and the resampler of what it computed)."""
 
     def __call__(self, model: Any) -> Score:
-        raw = self._score(model)
-        ceiled = raw.with_ceiling(self.ceiling, self.convention)
-        return ceiled.with_meta(**self.provenance())
+        """Run the experiment on ``model``: the ceiled score with its interval and provenance."""
+        result = self._score(model)
+        ceiled = result.score.with_ceiling(self.ceiling, self.convention).with_meta(**self.provenance())
+        return self.with_interval(ceiled, result.resampler, self.ceiling_resampler(), self.convention)
+
+    def with_interval(self, score: Score, resampler: Any, ceiling_resampler: Any, convention: str | None) -> Score:
+        """``score`` with its bootstrap interval, replicates and split-half scores (see the class docstring)."""
+        from brainmark.benchmarks.intervals import add_interval
+
+        return add_interval(score, resampler, ceiling_resampler, convention, self.bootstrap)
 
     def provenance(self) -> dict[str, Any]:
-        """What every score of this benchmark records: identifier, version, kind, region, datasets, convention."""
+        """What identifies this benchmark in a score: identifier, version, kind, region, datasets, convention."""
         return {
             "benchmark": self.identifier,
             "benchmark_version": self.version,
@@ -98,7 +149,12 @@ class BenchmarkFactory:
         self.defaults = dict(params or {})
 
     def __call__(self, **options: Any) -> Benchmark:
-        return self.build(**{**self.defaults, **options})
+        """Build the benchmark; ``bootstrap=`` (a BootstrapScheme or None) sets its intervals."""
+        bootstrap = options.pop("bootstrap", _DEFAULT)
+        benchmark = self.build(**{**self.defaults, **options})
+        if bootstrap is not _DEFAULT and isinstance(benchmark, Benchmark):
+            benchmark.bootstrap = bootstrap
+        return benchmark
 
 
 def register_benchmark(identifier: str, build: Callable[..., Benchmark], *, offline: bool = True, kind: str = NEURAL,

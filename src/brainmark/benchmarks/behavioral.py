@@ -14,9 +14,9 @@ import numpy as np
 import xarray as xr
 
 from brainmark.benchmarks._data import data_files, load_dataset, load_stimuli, unique_stimulus_ids
-from brainmark.benchmarks.base import BEHAVIORAL, Benchmark
-from brainmark.benchmarks.ceilings import cached_ceiling
+from brainmark.benchmarks.base import BEHAVIORAL, Benchmark, computed
 from brainmark.data.checksum import data_checksum
+from brainmark.metrics.base import Computed
 from brainmark.scores import DEFAULT_CONVENTION, Score
 
 PROBABILITIES = "probabilities"
@@ -49,28 +49,25 @@ class _TrialsBenchmark(Benchmark):
     def _compute_ceiling(self) -> Score:
         if self.ceiling_name is None:
             return Score(raw=1.0, meta={"ceiling": f"1 by construction of {self.metric_name}"})
-        from brainmark.metrics import load_ceiling
-
-        trials = self.trials
-        return cached_ceiling(self.ceiling_name, self.ceiling_params, data_checksum(trials),
-                              lambda: load_ceiling(self.ceiling_name, **self.ceiling_params)(trials))
+        return self._ceiling_of(self.ceiling_name, self.ceiling_params, self.trials)
 
     def _fitting_stimuli(self) -> Any:
         return None
 
-    def _score(self, model: Any) -> Score:
+    def _score(self, model: Any) -> Computed:
         from brainmark.metrics import load_metric
 
         trials = self.trials
         stimuli = load_stimuli(self.stimulus_set, unique_stimulus_ids(trials), self.visual_degrees)
         model.start_task(PROBABILITIES, self._fitting_stimuli())
         probabilities = model.look_at(stimuli, number_of_trials=self.number_of_trials)
-        raw = load_metric(self.metric_name, **self.metric_params)(probabilities, trials)
-        return raw.with_meta(metric=self.metric_name, metric_params=self.metric_params, task=PROBABILITIES,
+        result = computed(load_metric(self.metric_name, **self.metric_params), probabilities, trials)
+        return Computed(result.score.with_meta(metric=self.metric_name, metric_params=self.metric_params, task=PROBABILITIES,
                              visual_degrees=self.visual_degrees, number_of_trials=self.number_of_trials,
                              layer=probabilities.attrs.get("readout_layer") or probabilities.attrs.get("readout") or probabilities.attrs.get("layer"),
                              data_checksum=data_checksum(trials),
-                             data_files=data_files(self.datasets), stimulus_set_hash=stimuli.content_hash())
+                             data_files=data_files(self.datasets), stimulus_set_hash=stimuli.content_hash()),
+                        result.resampler)
 
     def provenance(self) -> dict[str, Any]:
         return {**super().provenance(), "in_composites": self.in_composites}
@@ -91,9 +88,10 @@ class I2nBenchmark(_TrialsBenchmark):
     def __call__(self, model: Any) -> Score:
         """I2n is ceiled split by split (r_st / sqrt(r_ss * r_tt), the official rule) inside the metric, with the
         same human halves as its ceiling: keep that value instead of re-ceiling the mean (which would differ)."""
-        raw = self._score(model)
-        return raw.with_meta(**self.provenance(), ceiling_rule="mean over splits of r_st / sqrt(r_ss * r_tt)",
-                             convention_not_applied=self.convention)
+        result = self._score(model)
+        score = result.score.with_meta(**self.provenance(), ceiling_rule="mean over splits of r_st / sqrt(r_ss * r_tt)",
+                                       convention_not_applied=self.convention)
+        return self.with_interval(score, result.resampler, None, None)
 
     def _fitting_stimuli(self) -> Any:
         fitting = load_stimuli(self.fitting_stimulus_set, degrees=self.visual_degrees)

@@ -8,11 +8,11 @@ import xarray as xr
 
 from brainmark.benchmarks._data import data_files, load_dataset, load_stimuli, select_region, unique_stimulus_ids
 from brainmark.benchmarks._recording import LayerSelection, record_region, selection_key
-from brainmark.benchmarks.base import NEURAL, Benchmark
-from brainmark.benchmarks.ceilings import cached_ceiling
+from brainmark.benchmarks.base import NEURAL, Benchmark, computed
 from brainmark.data.checksum import data_checksum
 from brainmark.data.assembly import average_repetitions
 from brainmark.data.stimuli import StimulusSet
+from brainmark.metrics.base import Computed
 from brainmark.scores import DEFAULT_CONVENTION, Score
 
 #: Candidate layers are compared on a 1,000-dimensional data-independent random projection (the official code
@@ -69,10 +69,7 @@ class NeuralPredictivityBenchmark(Benchmark):
         target = self.target
         if "repetition" not in target.dims:
             return Score(raw=float("nan"), meta={"ceiling": "none: the data has no repetitions, so no internal consistency"})
-        from brainmark.metrics import load_ceiling
-
-        return cached_ceiling(self.ceiling_name, self.ceiling_params, data_checksum(target),
-                              lambda: load_ceiling(self.ceiling_name, **self.ceiling_params)(target))
+        return self._ceiling_of(self.ceiling_name, self.ceiling_params, target)
 
     # --- scoring ------------------------------------------------------------------------------------------
     def layer_selection(self) -> LayerSelection | None:
@@ -91,13 +88,13 @@ class NeuralPredictivityBenchmark(Benchmark):
         return LayerSelection(key=key, stimuli=stimuli, scorer=lambda activations: metric(activations, selection_target),
                               description=description, reduction=self.selection_reduction)
 
-    def _score(self, model: Any) -> Score:
+    def _score(self, model: Any) -> Computed:
         target = average_repetitions(self.target) if "repetition" in self.target.dims else self.target
         stimuli = load_stimuli(self.stimulus_set, unique_stimulus_ids(target), self.visual_degrees)
         recording = record_region(model, self.region, stimuli, selection=self.layer_selection(),
                                   number_of_trials=self.number_of_trials)
-        raw = self._metric()(recording.assembly, target)
-        return raw.with_meta(**recording.meta(), metric=self.metric_name, metric_params=self.metric_params,
+        result = computed(self._metric(), recording.assembly, target)
+        return Computed(result.score.with_meta(**recording.meta(), metric=self.metric_name, metric_params=self.metric_params,
                              visual_degrees=self.visual_degrees, number_of_trials=self.number_of_trials,
                              data_checksum=data_checksum(self.target), data_files=data_files(self.datasets),
-                             stimulus_set_hash=stimuli.content_hash())
+                             stimulus_set_hash=stimuli.content_hash()), result.resampler)

@@ -12,9 +12,9 @@ import xarray as xr
 
 from brainmark.benchmarks._data import data_files, load_stimuli
 from brainmark.benchmarks._recording import LayerSelection, record_region, selection_key
-from brainmark.benchmarks.base import NEURAL, Benchmark
-from brainmark.benchmarks.ceilings import cached_ceiling
+from brainmark.benchmarks.base import NEURAL, Benchmark, computed
 from brainmark.data.checksum import data_checksum
+from brainmark.metrics.base import Computed
 from brainmark.scores import DEFAULT_CONVENTION, Score
 
 ROW = "stimulus_row"
@@ -57,11 +57,7 @@ class RSABenchmark(Benchmark):
         if not self.ceiled_by_subjects:
             # ceiling 1: ceiled = raw under "ratio"; the reason is recorded with every score
             return Score(raw=1.0, meta={"ceiling": f"none: {self.no_ceiling_reason}; ceiling set to 1"})
-        from brainmark.metrics import load_ceiling
-
-        target = self.target
-        params = {"comparator": self.comparator}
-        return cached_ceiling("rsa", params, data_checksum(target), lambda: load_ceiling("rsa", **params)(target))
+        return self._ceiling_of("rsa", {"comparator": self.comparator}, self.target)
 
     def layer_selection(self) -> LayerSelection:
         """How the layer is chosen: the same metric on the selection matrices and their stimuli."""
@@ -72,11 +68,12 @@ class RSABenchmark(Benchmark):
         return LayerSelection(key=key, stimuli=stimuli, scorer=lambda activations: metric(activations, selection),
                               description=self.selection_description, same_stimuli=True)
 
-    def _score(self, model: Any) -> Score:
+    def _score(self, model: Any) -> Computed:
         target = self.target
         stimuli = load_stimuli(self.stimulus_set, [str(s) for s in target[ROW].values], self.visual_degrees)
         recording = record_region(model, self.region, stimuli, selection=self.layer_selection())
-        raw = self._metric()(recording.assembly, target)
-        return raw.with_meta(**recording.meta(), metric="rsa", metric_params={"distance": self.distance, "comparator": self.comparator},
+        result = computed(self._metric(), recording.assembly, target)
+        return Computed(result.score.with_meta(**recording.meta(), metric="rsa", metric_params={"distance": self.distance, "comparator": self.comparator},
                              visual_degrees=self.visual_degrees, number_of_trials=1, data_checksum=data_checksum(target),
-                             data_files=data_files(self.datasets), stimulus_set_hash=stimuli.content_hash())
+                             data_files=data_files(self.datasets), stimulus_set_hash=stimuli.content_hash()),
+                        result.resampler)

@@ -15,12 +15,25 @@ import copy
 import functools
 import inspect
 import math
+from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Protocol, runtime_checkable
 
 import numpy as np
 
 from brainmark.errors import InputError, MetricInputError, ParameterError
 from brainmark.scores import Score
+
+
+@dataclass(frozen=True)
+class Computed:
+    """A metric's (or ceiling's) Score with the resampler of what it computed (None: no bootstrap possible).
+
+    ``metric.compute(...)`` returns it for brainmark's own metrics and ceilings; ``metric(...)`` is its ``score``.
+    The resampler follows :class:`brainmark.stats.bootstrap.Resampler`.
+    """
+
+    score: Score
+    resampler: Any = None
 
 
 @runtime_checkable
@@ -213,5 +226,5 @@ def _unchanged(before: Any, after: Any) -> bool:
         return bool(np.array_equal(np.asarray(before), np.asarray(after)))
 
 
-__all__ = ["Ceiling", "Estimator", "Metric", "MetricInputError", "ParameterError", "check_ceiling", "check_metric",
+__all__ = ["Ceiling", "Computed", "Estimator", "Metric", "MetricInputError", "ParameterError", "check_ceiling", "check_metric",
            "require_bool", "require_choice", "require_fraction", "require_int"]

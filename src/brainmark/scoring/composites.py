@@ -6,18 +6,24 @@
   regions) ; behavioural benchmarks -> ``behavior`` ; overall = mean of ``neural`` and ``behavior``.
 
 Errors propagate as for a mean of independent values: sqrt(sum of squared errors) / n at each level (components
-without an error estimate contribute none).
-Benchmarks whose ceiled score is not finite are left out and named in ``meta["excluded"]``.
+without an error estimate contribute none). Intervals come from the same resamples: the composite of the b-th
+bootstrap replicates of its components (independent datasets resampled independently) is the composite's b-th
+replicate, and its percentile interval is the composite's ``ci``; when a component has no replicates the
+composite has no interval (and says why in ``meta["bootstrap"]``).
+Benchmarks whose ceiled score is not finite are left out and named in ``meta["excluded"]``, as are benchmarks
+without a ceiling (their raw value is not on the ceiled scale).
 """
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
 from brainmark.scores import Score, per_unit
+from brainmark.stats.bootstrap import percentile_interval
 from brainmark.scoring.results import BenchmarkResult, CompositeResult
 
 BEHAVIOR = "behavior"
@@ -28,6 +34,7 @@ class _Item:
     name: str
     value: float
     error: float
+    replicates: np.ndarray | None = None  # bootstrap replicates of the ceiled value (None: no interval)
 
 
 def _mean(items: Sequence[_Item]) -> _Item | None:
@@ -38,7 +45,15 @@ def _mean(items: Sequence[_Item]) -> _Item | None:
     finite = np.isfinite(errors)
     # components without an error estimate (e.g. a single RDM) contribute none
     error = float(np.sqrt(np.sum(errors[finite] ** 2)) / len(items)) if finite.any() else math.nan
-    return _Item("", float(np.mean(values)), error)
+    reps = [i.replicates for i in items]
+    same = all(r is not None for r in reps) and len({len(r) for r in reps}) == 1
+    return _Item("", float(np.mean(values)), error, np.mean(np.stack(reps), axis=0) if same else None)
+
+
+def replicates_of(score: Score) -> np.ndarray | None:
+    """The bootstrap replicates of a score's ceiled value (``values["bootstrap"]``), or None."""
+    boot = score.values.get("bootstrap")
+    return None if boot is None else np.asarray(boot.values, dtype=float)
 
 
 def _group_of(result: BenchmarkResult) -> str | None:
@@ -48,22 +63,44 @@ def _group_of(result: BenchmarkResult) -> str | None:
     return meta.get("region")
 
 
-def _usable(results: Sequence[BenchmarkResult]) -> tuple[list[tuple[str, BenchmarkResult]], list[str]]:
-    usable, excluded = [], []
+def _exclusion(result: BenchmarkResult) -> str | None:
+    """Why a benchmark result is left out of the composites (None: it counts)."""
+    if result.score.meta.get("failed"):
+        return "failed"
+    if _group_of(result) is None:
+        return "no region or behaviour group"
+    if result.score.meta.get("in_composites") is False:
+        return "reported only (not a brain-likeness benchmark)"
+    if not_ceiled(result.score):
+        return "no ceiling (its raw value is not on the ceiled scale)"
+    if not math.isfinite(result.score.ceiled):
+        return "ceiled score is not finite"
+    return None
+
+
+def _usable(results: Sequence[BenchmarkResult]) -> tuple[list[tuple[str, BenchmarkResult]], dict[str, str]]:
+    usable, excluded = [], {}
     for r in results:
-        group = _group_of(r)
-        if group is None or not math.isfinite(r.score.ceiled) or r.score.meta.get("in_composites") is False:
-            excluded.append(r.benchmark)
+        reason = _exclusion(r)
+        if reason is None:
+            usable.append((_group_of(r), r))
         else:
-            usable.append((group, r))
+            excluded[r.benchmark] = reason
     return usable, excluded
+
+
+def not_ceiled(score: Score) -> bool:
+    """True for a benchmark score without a real ceiling (its ceiling was set to 1 for want of one)."""
+    ceiling_meta = score.meta.get("ceiling")
+    text = ceiling_meta.get("ceiling", "") if isinstance(ceiling_meta, Mapping) else str(ceiling_meta or "")
+    return str(text).startswith("none:")
 
 
 def _by_group(usable: list[tuple[str, BenchmarkResult]]) -> dict[str, _Item]:
     groups: dict[str, list[_Item]] = {}
     for group, r in usable:
         err = r.score.ceiled_error
-        groups.setdefault(group, []).append(_Item(r.benchmark, r.score.ceiled, err))
+        groups.setdefault(group, []).append(_Item(r.benchmark, r.score.ceiled, err, replicates_of(r.score)))
     out = {}
     for group, items in sorted(groups.items()):
         mean = _mean(sorted(items, key=lambda i: i.name))
@@ -72,38 +109,59 @@ def _by_group(usable: list[tuple[str, BenchmarkResult]]) -> dict[str, _Item]:
     return out
 
 
-def _composite(identifier: str, version: int, value: _Item | None, parts: dict[str, _Item], components: list[str],
-               excluded: list[str], conventions: set[str], description: str, **extra_meta: object) -> CompositeResult | None:
+def _interval(value: _Item, scores: Sequence[Score]) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """The composite's interval fields, replicate values and bootstrap record, from its components' replicates."""
+    levels = {s.meta.get("bootstrap", {}).get("level") for s in scores}
+    keys = [s.meta.get("bootstrap", {}).get("key") for s in scores]
+    if value.replicates is None or len(levels) != 1 or None in levels:
+        why = "a component has no bootstrap replicates" if value.replicates is None else "components differ in level"
+        return {}, {}, {"skipped": why}
+    level = float(levels.pop())
+    ci = percentile_interval(value.replicates, level)
+    record = {"method": "percentile", "from": "the composite of the components' replicates, resample by resample",
+              "n_resamples": int(len(value.replicates)), "level": level, "component_keys": keys}
+    return {"ci": ci, "ci_level": level}, {"bootstrap": per_unit(value.replicates, "resample")}, record
+
+
+def _composite(identifier: str, version: int, value: _Item | None, parts: dict[str, _Item],
+               usable: list[tuple[str, BenchmarkResult]], excluded: dict[str, str], description: str,
+               **extra_meta: object) -> CompositeResult | None:
     if value is None:
         return None
     names = sorted(parts)
+    scores = [r.score for _, r in usable]
+    conventions = {s.convention for s in scores if s.convention}
+    interval, boot_values, boot_record = _interval(value, scores)
     score = Score(
         raw=value.value,
         error=value.error,
         ceiled=value.value,
         ceiled_error=value.error,
         convention=None,  # a mean of ceiled scores: no ceiling of its own (the components' is in meta)
-        values={"group": per_unit([parts[n].value for n in names], "group", names)},
+        values={"group": per_unit([parts[n].value for n in names], "group", names), **boot_values},
         meta={"composite": identifier, "composite_version": version, "description": description,
               "groups": {n: parts[n].value for n in names}, "excluded": sorted(excluded),
+              "excluded_reasons": dict(sorted(excluded.items())), "bootstrap": boot_record,
               "conventions": sorted(conventions) if conventions else None, **extra_meta},
+        **interval,
     )
-    return CompositeResult(identifier, version, sorted(components), score)
+    return CompositeResult(identifier, version, sorted(r.benchmark for _, r in usable), score)
 
 
 def brainscore2018(results: Sequence[BenchmarkResult]) -> CompositeResult | None:
-    """The Brain-Score 2018 composite: mean of V4, IT and behaviour (None when nothing is usable)."""
+    """The 2018 Brain-Score: mean of the V4, IT and behaviour groups that ran."""
     usable, excluded = _usable(results)
+    for g, r in usable:
+        if g not in ("V4", "IT", BEHAVIOR):
+            excluded[r.benchmark] = f"region {g} is not part of the 2018 composite (V4, IT, behaviour)"
     usable = [(g, r) for g, r in usable if g in ("V4", "IT", BEHAVIOR)]
-    excluded += [r.benchmark for r in results if _group_of(r) not in ("V4", "IT", BEHAVIOR, None) and r.benchmark not in excluded]
     groups = _by_group(usable)
-    conventions = {r.score.convention for _, r in usable if r.score.convention}
-    return _composite("brainscore2018", 1, _mean(list(groups.values())), groups, [r.benchmark for _, r in usable],
-                      excluded, conventions, "mean of V4, IT and behaviour (Schrimpf et al. 2018), over the groups that ran")
+    return _composite("brainscore2018", 1, _mean(list(groups.values())), groups, usable, excluded,
+                      "mean of V4, IT and behaviour (Schrimpf et al. 2018), over the groups that ran")
 
 
 def hierarchical(results: Sequence[BenchmarkResult]) -> CompositeResult | None:
-    """The hierarchical composite: regions -> neural; neural and behaviour -> overall."""
+    """Benchmarks -> regions -> neural; neural and behaviour -> overall."""
     usable, excluded = _usable(results)
     groups = _by_group(usable)
     regions = {g: v for g, v in groups.items() if g != BEHAVIOR}
@@ -113,9 +171,8 @@ def hierarchical(results: Sequence[BenchmarkResult]) -> CompositeResult | None:
         top["neural"] = neural
     if BEHAVIOR in groups:
         top[BEHAVIOR] = groups[BEHAVIOR]
-    conventions = {r.score.convention for _, r in usable if r.score.convention}
-    return _composite("hierarchical", 1, _mean(list(top.values())), top, [r.benchmark for _, r in usable],
-                      excluded, conventions, "regions -> neural; neural and behaviour -> overall",
+    return _composite("hierarchical", 1, _mean(list(top.values())), top, usable, excluded,
+                      "regions -> neural; neural and behaviour -> overall",
                       regions={g: v.value for g, v in regions.items()})
 
 

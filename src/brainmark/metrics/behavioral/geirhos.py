@@ -27,8 +27,15 @@ import numpy as np
 import xarray as xr
 
 from brainmark.data.checksum import data_checksum
-from brainmark.metrics.base import Estimator, require_bool, require_choice
+from brainmark.metrics.base import Computed, Estimator, require_bool, require_choice
 from brainmark.metrics.behavioral import imagenet16
+from brainmark.metrics.behavioral.geirhos_resampling import (
+    AccuracyDistanceResampler,
+    AccuracyResampler,
+    ErrorConsistencyCeilingResampler,
+    ErrorConsistencyResampler,
+    TrialGroup,
+)
 from brainmark.metrics.behavioral.trials import BehavioralDataError, Trials, read_trials
 from brainmark.scores import Score, per_unit
 
@@ -130,30 +137,44 @@ class ErrorConsistency(Estimator):
 
     def __call__(self, model: xr.DataArray, human_trials: xr.DataArray) -> Score:
         """Error consistency of the model's decisions with each subject's trials."""
+        return self.compute(model, human_trials).score
+
+    def compute(self, model: xr.DataArray, human_trials: xr.DataArray) -> Computed:
+        """The Score and its resampler (images and subjects)."""
         trials = read_trials(human_trials, match_to_sample=False)
         categories = np.unique(trials.truth.astype(str))
         labels = _model_labels_for(trials, model_decisions(model, categories))
         subject, condition = _groups(trials, "error consistency")
         model_correct, human_correct = _correct(labels, trials.truth), _correct(trials.choice, trials.truth)
-        table = {}
+        images, image_index = _image_index(trials)
+        subjects = sorted(set(subject.tolist()))
+        table, groups = {}, []
         for s, c in sorted(set(zip(subject.tolist(), condition.tolist()))):
             mask = (subject == s) & (condition == c)
             table[(s, c)] = cohens_kappa(model_correct[mask], human_correct[mask])
+            groups.append(TrialGroup(subjects.index(s), image_index[mask], model_correct[mask], human_correct[mask]))
         raw, error, values, keys = _aggregate(table, self.absolute)
-        return Score(
+        score = Score(
             raw=raw, error=error,
             values={"subject_condition": per_unit(values, "subject_condition", [f"{s}|{c}" for s, c in keys])},
             meta={
                 "metric": "error_consistency",
                 "parameters": self.params_record(),
                 "data_checksum": data_checksum(human_trials),
-                "n_trials": len(trials), "n_subjects": len(set(subject.tolist())),
+                "n_trials": len(trials), "n_subjects": len(subjects),
                 "n_conditions": len(set(condition.tolist())),
                 "model_accuracy": float(model_correct.mean()), "human_accuracy": float(human_correct.mean()),
                 "human_responses_outside_categories": int((~np.isin(trials.choice, categories)).sum()),
                 "undefined_kappas": int((~np.isfinite(values)).sum()),
             },
         )
+        return Computed(score, ErrorConsistencyResampler(groups, images, subjects, bool(self.absolute)))
+
+
+def _image_index(trials: Trials) -> tuple[list[str], np.ndarray]:
+    """Sorted unique stimulus ids and each trial's index into them."""
+    images, index = np.unique(trials.stimulus_id.astype(str), return_inverse=True)
+    return images.tolist(), index
 
 
 def _per_subject_responses(trials: Trials, mask: np.ndarray, subject: str) -> dict[str, bool]:
@@ -178,30 +199,41 @@ class ErrorConsistencyCeiling(Estimator):
 
     def __call__(self, human_trials: xr.DataArray) -> Score:
         """Mean Cohen's kappa over all pairs of subjects (each pair on the stimuli both saw)."""
+        return self.compute(human_trials).score
+
+    def compute(self, human_trials: xr.DataArray) -> Computed:
+        """The ceiling's Score and its resampler (images and subjects)."""
         trials = read_trials(human_trials, match_to_sample=False)
         subject, condition = _groups(trials, "the error-consistency ceiling")
         subjects = sorted(set(subject.tolist()))
         if len(subjects) < 2:
             raise BehavioralDataError("the error-consistency ceiling needs trials of at least two subjects")
-        table = {}
+        images, _ = _image_index(trials)
+        position = {s: i for i, s in enumerate(images)}
+        pairs = list(itertools.combinations(range(len(subjects)), 2))
+        table, groups = {}, []
         for c in sorted(set(condition.tolist())):
             responses = {s: _per_subject_responses(trials, (subject == s) & (condition == c), s) for s in subjects}
-            for a, b in itertools.combinations(subjects, 2):
+            for p, (i, j) in enumerate(pairs):
+                a, b = subjects[i], subjects[j]
                 common = sorted(set(responses[a]) & set(responses[b]))
                 if common:
-                    table[(f"{a}~{b}", c)] = cohens_kappa([responses[a][i] for i in common],
-                                                          [responses[b][i] for i in common])
+                    first = np.asarray([responses[a][k] for k in common])
+                    second = np.asarray([responses[b][k] for k in common])
+                    table[(f"{a}~{b}", c)] = cohens_kappa(first, second)
+                    groups.append(TrialGroup(p, np.asarray([position[k] for k in common]), first, second))
         if not table:
             raise BehavioralDataError("no two subjects saw a common stimulus; the ceiling is undefined")
         raw, error, values, keys = _aggregate(table, self.absolute)
-        return Score(
+        score = Score(
             raw=raw, error=error,
             values={"pair_condition": per_unit(values, "pair_condition", [f"{p}|{c}" for p, c in keys])},
             meta={"ceiling": "error_consistency human-to-human", "parameters": self.params_record(),
                   "data_checksum": data_checksum(human_trials),
-                  "n_subjects": len(subjects), "n_pairs": len(subjects) * (len(subjects) - 1) // 2,
+                  "n_subjects": len(subjects), "n_pairs": len(pairs),
                   "undefined_kappas": int((~np.isfinite(values)).sum())},
         )
+        return Computed(score, ErrorConsistencyCeilingResampler(groups, pairs, images, subjects, bool(self.absolute)))
 
 
 class Accuracy(Estimator):
@@ -218,6 +250,10 @@ class Accuracy(Estimator):
 
     def __call__(self, model: xr.DataArray, human_trials: xr.DataArray) -> Score:
         """Top-1 accuracy (``reference="truth"``) or the accuracy distance to each human (``"human"``)."""
+        return self.compute(model, human_trials).score
+
+    def compute(self, model: xr.DataArray, human_trials: xr.DataArray) -> Computed:
+        """The Score and its resampler (images, and subjects for the accuracy distance)."""
         trials = read_trials(human_trials, match_to_sample=False)
         categories = np.unique(trials.truth.astype(str))
         decisions = model_decisions(model, categories)
@@ -226,21 +262,25 @@ class Accuracy(Estimator):
         meta = {"metric": "accuracy", "parameters": self.params_record(), "n_trials": len(trials),
                 "data_checksum": data_checksum(human_trials),
                 "human_accuracy": float(human_correct.mean())}
+        images, image_index = _image_index(trials)
         if self.reference == "truth":
             ids, first = np.unique(trials.stimulus_id.astype(str), return_index=True)
             correct = _correct(labels[first], trials.truth[first])
-            return Score(raw=float(correct.mean()), error=float(correct.std()), ceiling=1.0,
-                         ceiled=float(correct.mean()), ceiled_error=float(correct.std()), convention="ratio",
-                         meta={**meta, "n_stimuli": len(ids), "ceiling": "1 (perfect top-1)"})
+            score = Score(raw=float(correct.mean()), error=float(correct.std()), ceiling=1.0,
+                          ceiled_error=float(correct.std()), convention="ratio",
+                          meta={**meta, "n_stimuli": len(ids), "ceiling": "1 (perfect top-1)"})
+            return Computed(score, AccuracyResampler(correct, ids.tolist()))
         subject, _ = _groups(trials, "accuracy distance")
         model_correct = _correct(labels, trials.truth)
-        per_subject = []
+        per_subject, groups = [], []
         subjects = sorted(set(subject.tolist()))
-        for s in subjects:
+        for k, s in enumerate(subjects):
             mask = subject == s
             a_m, a_h = model_correct[mask].mean(), human_correct[mask].mean()
             per_subject.append(1.0 - abs(a_m - a_h) / max(a_h, 1.0 - a_h))
+            groups.append(TrialGroup(k, image_index[mask], model_correct[mask], human_correct[mask]))
         values = np.asarray(per_subject)
-        return Score(raw=float(abs(values.mean())), error=float(values.std()),
-                     values={"subject": per_unit(values, "subject", subjects)},
-                     meta={**meta, "model_accuracy": float(model_correct.mean()), "distance": "accuracy_distance"})
+        score = Score(raw=float(abs(values.mean())), error=float(values.std()),
+                      values={"subject": per_unit(values, "subject", subjects)},
+                      meta={**meta, "model_accuracy": float(model_correct.mean()), "distance": "accuracy_distance"})
+        return Computed(score, AccuracyDistanceResampler(groups, images, subjects))

@@ -32,7 +32,7 @@ import numpy as np
 import xarray as xr
 
 from brainmark.data.checksum import data_checksum
-from brainmark.metrics.base import Estimator, require_choice, require_fraction, require_int
+from brainmark.metrics.base import Computed, Estimator, require_choice, require_fraction, require_int
 from brainmark.metrics.behavioral.i2n_core import (
     CAP,
     FA_RULES,
@@ -67,6 +67,61 @@ def _mean_std(values) -> tuple[float, float]:
         return float(np.nanmean(arr)), float(np.nanstd(arr))
 
 
+class I2nResampler:
+    """Resamples the I2n family over images and human trials, jointly (the human halves stay the same halves).
+
+    An image drawn ``w`` times weights its false-alarm and normalisation means and its cells in the correlations;
+    a trial drawn ``t`` times counts ``t`` times in its half's response rates. ``statistic``: ``"ceiled"`` (mean
+    over splits of r_st / sqrt(r_ss * r_tt), the benchmark's value) or ``"reliability"`` (mean r_tt, the ceiling).
+    """
+
+    unit_kind = "trial"
+
+    def __init__(self, metric: "I2n | I2nCeiling", enc: EncodedTrials, probs: np.ndarray | None,
+                 halves: list, model_halves: list | None, statistic: str) -> None:
+        self.metric, self.enc, self.probs, self.halves, self.model_halves = metric, enc, probs, halves, model_halves
+        self.statistic = statistic
+        self.stimulus_ids = tuple(str(s) for s in enc.images)
+        self.unit_ids = tuple(str(i) for i in range(len(enc.image)))
+        self.description = ("images and human trials, jointly; image-weighted false alarms, normalisation and "
+                            f"correlations, trial-weighted response rates; {statistic} per split, mean over splits")
+
+    def _signature(self, rates: np.ndarray, w: np.ndarray) -> np.ndarray:
+        return behavioral_signature(rates, self.enc.truth_of_image, len(self.enc.objects), self.metric.variant,
+                                    self.metric.fa_rule, w)
+
+    def _cells(self, signature: np.ndarray, w: np.ndarray) -> np.ndarray | None:
+        if self.metric.variant == "o2":
+            return None  # object x object cells: images enter through the weighted object means
+        return np.broadcast_to(w[:, None], signature.shape) if signature.ndim == 2 else w
+
+    def _one(self, w: np.ndarray, t: np.ndarray) -> float:
+        truth = self.enc.truth_of_image
+        values = []
+        for split, (first, second) in enumerate(self.halves):
+            h1 = self._signature(self.enc.response_matrix(first, t[first]), w)
+            h2 = self._signature(self.enc.response_matrix(second, t[second]), w)
+            cells = self._cells(h1, w)
+            r_tt = pearson(h1, h2, cells)[0]
+            if self.statistic == "reliability":
+                values.append(r_tt)
+                continue
+            if self.model_halves is None:
+                source, r_ss = self._signature(model_response_matrix(self.probs[0], truth), w), 1.0
+            else:
+                a, b = self.model_halves[split]
+                source = self._signature(model_response_matrix(self.probs[a].mean(0), truth), w)
+                r_ss = pearson(source, self._signature(model_response_matrix(self.probs[b].mean(0), truth), w), cells)[0]
+            with np.errstate(invalid="ignore"):
+                values.append(pearson(source, h1, cells)[0] / math.sqrt(r_ss * r_tt) if r_ss * r_tt > 0 else math.nan)
+        with _quiet():
+            return float(np.nanmean(values)) if np.isfinite(values).any() else math.nan
+
+    def resample(self, stimulus_counts: np.ndarray, unit_counts: np.ndarray) -> np.ndarray:
+        """The statistic under each resample."""
+        return np.asarray([self._one(w.astype(float), t.astype(float)) for w, t in zip(stimulus_counts, unit_counts)])
+
+
 class I2n(Estimator):
     """Behavioural consistency of model probabilities with human match-to-sample trials (I2n and family).
 
@@ -99,6 +154,10 @@ class I2n(Estimator):
 
     def __call__(self, model_probabilities: xr.DataArray, human_trials: xr.DataArray) -> Score:
         """Consistency of the model's probabilities with the human trials (ceiled split by split)."""
+        return self.compute(model_probabilities, human_trials).score
+
+    def compute(self, model_probabilities: xr.DataArray, human_trials: xr.DataArray) -> Computed:
+        """The Score and the resampler of its ceiled value (images and trials)."""
         enc = encode_trials(read_trials(human_trials, match_to_sample=True))
         probs, notes = read_probabilities(model_probabilities, enc.images, enc.objects, atol=self.atol)
         n_samples = probs.shape[0]
@@ -108,7 +167,8 @@ class I2n(Estimator):
         else:
             model_halves = split_halves(n_samples, self.n_splits, self.model_random_state)
         r_st, r_ss, r_tt, cells = [], [], [], []
-        for split, (first, second) in enumerate(split_halves(len(enc.image), self.n_splits, self.random_state)):
+        halves = split_halves(len(enc.image), self.n_splits, self.random_state)
+        for split, (first, second) in enumerate(halves):
             human_first = self._signature(enc.response_matrix(first), enc)
             human_second = self._signature(enc.response_matrix(second), enc)
             if model_halves is None:
@@ -137,7 +197,7 @@ class I2n(Estimator):
                   "ceiled_split": per_unit(ceiled, "split")}  # one "split" dim: they are aligned per split
         if model_halves is not None:
             values["model_reliability_split"] = per_unit(r_ss, "split")
-        return Score(
+        score = Score(
             raw=raw, error=error, ceiling=ceiling, ceiling_error=ceiling_error, ceiled=ceiled_mean,
             ceiled_error=ceiled_error, convention=None, values=values,
             meta={
@@ -154,6 +214,7 @@ class I2n(Estimator):
                 **notes,
             },
         )
+        return Computed(score, I2nResampler(self, enc, probs, halves, model_halves, "ceiled"))
 
 
 class I2nCeiling(Estimator):
@@ -172,15 +233,20 @@ class I2nCeiling(Estimator):
 
     def __call__(self, human_trials: xr.DataArray) -> Score:
         """Human split-half reliability of the variant's signature."""
+        return self.compute(human_trials).score
+
+    def compute(self, human_trials: xr.DataArray) -> Computed:
+        """The reliability's Score and its resampler (images and trials)."""
         enc = encode_trials(read_trials(human_trials, match_to_sample=True))
         n_objects = len(enc.objects)
         r_tt = []
-        for first, second in split_halves(len(enc.image), self.n_splits, self.random_state):
-            halves = [behavioral_signature(enc.response_matrix(h), enc.truth_of_image, n_objects, self.variant,
-                                           self.fa_rule) for h in (first, second)]
-            r_tt.append(pearson(*halves)[0])
+        halves = split_halves(len(enc.image), self.n_splits, self.random_state)
+        for first, second in halves:
+            pair = [behavioral_signature(enc.response_matrix(h), enc.truth_of_image, n_objects, self.variant,
+                                         self.fa_rule) for h in (first, second)]
+            r_tt.append(pearson(*pair)[0])
         raw, error = _mean_std(r_tt)
-        return Score(
+        score = Score(
             raw=raw, error=error, values={"split": np.asarray(r_tt)},
             meta={
                 "ceiling": f"{self.variant} split-half reliability",
@@ -192,3 +258,4 @@ class I2nCeiling(Estimator):
                 "n_trials": len(enc.image), "n_images": len(enc.images), "n_objects": n_objects,
             },
         )
+        return Computed(score, I2nResampler(self, enc, None, halves, None, "reliability"))

@@ -22,11 +22,11 @@ class EncodedTrials:
     distractor: np.ndarray
     choice: np.ndarray  # -1 where the response is not one of the objects
 
-    def response_matrix(self, index: np.ndarray | None = None) -> np.ndarray:
-        """Human wrong-choice rates, images x objects, over all trials or the trials in ``index``."""
+    def response_matrix(self, index: np.ndarray | None = None, trial_weights: np.ndarray | None = None) -> np.ndarray:
+        """Human wrong-choice rates from the trials ``index`` (all by default), optionally weighted per trial."""
         sel = slice(None) if index is None else index
         return human_response_matrix(self.image[sel], self.sample[sel], self.distractor[sel], self.choice[sel],
-                                     self.truth_of_image, len(self.objects))
+                                     self.truth_of_image, len(self.objects), trial_weights)
 
 
 def encode_trials(trials: Trials) -> EncodedTrials:

@@ -15,7 +15,7 @@ import xarray as xr
 from sklearn.model_selection import ShuffleSplit
 
 from brainmark.data.assembly import NEUROID, PRESENTATION, REPETITION
-from brainmark.metrics.base import Estimator, require_fraction, require_int
+from brainmark.metrics.base import Computed, Estimator, require_fraction, require_int
 from brainmark.metrics.neural._common import (
     MetricInputError,
     base_meta,
@@ -73,11 +73,38 @@ def _half_means(values: np.ndarray, halves: list[tuple[np.ndarray, np.ndarray]])
         return [(np.nanmean(values[:, :, h1], axis=2), np.nanmean(values[:, :, h2], axis=2)) for h1, h2 in halves]
 
 
+class SplitHalfResampler:
+    """Resamples the internal consistency: stimuli reweight the Pearson r between half means, neuroids the median."""
+
+    unit_kind = "neuroid"
+    description = ("stimuli and neuroids, jointly; weighted Pearson per halving and neuroid between the half means, "
+                   "Spearman-Brown, weighted median over neuroids, mean over halvings")
+
+    def __init__(self, half_means: list[tuple[np.ndarray, np.ndarray]], stimulus_ids: list[str],
+                 neuroid_ids: list[str]) -> None:
+        self.half_means = half_means
+        self.stimulus_ids = tuple(stimulus_ids)
+        self.unit_ids = tuple(neuroid_ids)
+
+    def resample(self, stimulus_counts: np.ndarray, unit_counts: np.ndarray) -> np.ndarray:
+        """The ceiling (mean over halvings of the median Spearman-Brown r) under each resample."""
+        from brainmark.stats.weighted import weighted_median, weighted_pearson
+
+        per_halving = np.stack([
+            weighted_median(spearman_brown(weighted_pearson(h1, h2, stimulus_counts)), unit_counts)
+            for h1, h2 in self.half_means
+        ], axis=1)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return np.nanmean(per_halving, axis=1)
+
+
 class InternalConsistency(Estimator):
     """``ceiling(assembly) -> Score``: split-half reliability with Spearman-Brown correction.
 
-    ``bootstrap`` > 0 adds a percentile confidence interval (``ci``) over stimuli resampled with replacement
-    (seed ``bootstrap_seed``), in ``meta["bootstrap"]`` and ``values["bootstrap"]``.
+    ``bootstrap`` > 0 adds the ceiling's own percentile confidence interval (``Score.ci`` at level ``ci``) from
+    ``bootstrap`` resamples of stimuli and neuroids (seed ``bootstrap_seed``; ``values["bootstrap"]`` keeps the
+    replicates). Benchmarks instead resample the ceiling together with the score (:meth:`compute`).
     """
 
     def __init__(
@@ -100,15 +127,17 @@ class InternalConsistency(Estimator):
         require_int(self, "n_splits", 1)
         require_int(self, "random_state", 0)
         require_int(self, "bootstrap", 0)
+        if self.bootstrap:
+            require_int(self, "bootstrap", 10)
         require_fraction(self, "ci")
         require_int(self, "bootstrap_seed", 0)
 
-    def _split_values(self, half_means: list[tuple[np.ndarray, np.ndarray]], rows: np.ndarray | slice) -> np.ndarray:
-        """Spearman-Brown-corrected r per (halving, neuroid) over the stimuli ``rows``."""
-        return np.stack([spearman_brown(pearson_columns_nan(h1[rows], h2[rows])) for h1, h2 in half_means])
-
     def __call__(self, assembly: xr.DataArray) -> Score:
         """The split-half (Spearman-Brown) reliability of ``assembly``'s repetitions."""
+        return self.compute(assembly).score
+
+    def compute(self, assembly: xr.DataArray) -> Computed:
+        """The ceiling's Score and its resampler (stimuli and neuroids)."""
         values, stimuli, neuroids, reps = repetition_array(assembly)
         n_stim, n_neur, n_rep = values.shape
         if n_rep < 2:
@@ -120,24 +149,24 @@ class InternalConsistency(Estimator):
         splitter = ShuffleSplit(n_splits=int(self.n_splits), train_size=0.5, random_state=self.random_state)
         halves = list(splitter.split(np.zeros(n_rep)))
         half_means = _half_means(values, halves)
-        per = self._split_values(half_means, slice(None))
+        per = np.stack([spearman_brown(pearson_columns_nan(h1, h2)) for h1, h2 in half_means])
         split_scores = nanmedian_rows(per)
         raw, error = mean_and_error(split_scores)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             per_neuroid = np.nanmean(per, axis=0)
         out_values = {"split": per_unit(split_scores, "split"), "neuroid": per_unit(per_neuroid, "neuroid", neuroids)}
+        resampler = SplitHalfResampler(half_means, stimuli, neuroids)
         extra: dict[str, Any] = {}
+        ci = None
         if self.bootstrap:
-            rng = np.random.default_rng(self.bootstrap_seed)
-            boots = np.empty(int(self.bootstrap))
-            for b in range(int(self.bootstrap)):
-                rows = rng.integers(0, n_stim, n_stim)
-                boots[b] = np.nanmean(nanmedian_rows(self._split_values(half_means, rows)))
-            lo, hi = np.nanpercentile(boots, [50 * (1 - self.ci), 50 * (1 + self.ci)])
-            out_values["bootstrap"] = per_unit(boots, "resample")
-            extra["bootstrap"] = {"n": int(self.bootstrap), "ci": self.ci, "low": float(lo), "high": float(hi),
-                                  "seed": self.bootstrap_seed, "over": "stimuli, resampled with replacement"}
+            from brainmark.stats.bootstrap import BootstrapScheme, bootstrap_ceiled
+
+            result = bootstrap_ceiled(resampler, scheme=BootstrapScheme(int(self.bootstrap), self.ci,
+                                                                        int(self.bootstrap_seed)))
+            out_values["bootstrap"] = per_unit(result.replicates, "resample")
+            extra["bootstrap"] = result.record
+            ci = result.interval
         n_missing = int(np.isnan(values).sum())
         meta = base_meta(
             "internal_consistency",
@@ -156,4 +185,5 @@ class InternalConsistency(Estimator):
             data_checksum=data_checksum(assembly),
             **extra,
         )
-        return Score(raw=raw, error=error, values=out_values, meta=meta)
+        score = Score(raw=raw, error=error, values=out_values, meta=meta)
+        return Computed(score.with_ci(*ci, float(self.ci)) if ci is not None else score, resampler)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
-from brainmark.metrics.base import Estimator, require_bool
+from brainmark.metrics.base import Computed, Estimator, require_bool
 from brainmark.metrics.neural._common import (
     MetricInputError,
     base_meta,
@@ -53,6 +53,47 @@ def linear_cka(X: np.ndarray, Y: np.ndarray, debiased: bool = False) -> float:
     return float(xy / denom) if denom > 0 else float("nan")
 
 
+class CKAResampler:
+    """Resamples linear CKA over stimuli and target neuroids, jointly, from the stimulus kernels (no refit).
+
+    Biased CKA: a stimulus drawn ``w_i`` times weights the centring and every kernel entry (i, j) by ``w_i w_j``; a
+    neuroid drawn ``u_j`` times adds ``u_j y_j y_j'`` to the target kernel. Debiased CKA: the unbiased HSIC of the
+    expanded kernels (each resample's stimuli repeated as drawn).
+    """
+
+    unit_kind = "neuroid"
+
+    def __init__(self, X: np.ndarray, Y: np.ndarray, debiased: bool, stimulus_ids: list[str],
+                 neuroid_ids: list[str]) -> None:
+        self.Xc, self.Yc = X - X.mean(axis=0), Y - Y.mean(axis=0)
+        self.K = self.Xc @ self.Xc.T
+        self.debiased = debiased
+        self.stimulus_ids, self.unit_ids = tuple(stimulus_ids), tuple(neuroid_ids)
+        self.description = ("stimuli and neuroids, jointly; " + ("unbiased HSIC of the expanded kernels" if debiased
+                            else "weighted centring and kernel entries, neuroid-weighted target kernel"))
+
+    def _one(self, w: np.ndarray, u: np.ndarray) -> float:
+        L = (self.Yc * u) @ self.Yc.T
+        if self.debiased:
+            idx = np.repeat(np.arange(len(w)), w.astype(np.int64))
+            K, L = self.K[np.ix_(idx, idx)], L[np.ix_(idx, idx)]
+            xy, xx, yy = _unbiased_hsic(K, L), _unbiased_hsic(K, K), _unbiased_hsic(L, L)
+            return float(xy / np.sqrt(xx * yy)) if xx > 0 and yy > 0 else float("nan")
+        total = w.sum()
+        pair = np.outer(w, w)
+        centred = []
+        for G in (self.K, L):  # weighted double centring of each kernel
+            g = G @ w / total
+            centred.append(G - g[None, :] - g[:, None] + (w @ g) / total)
+        Kc, Lc = centred
+        xx, yy = np.sqrt((pair * Kc * Kc).sum()), np.sqrt((pair * Lc * Lc).sum())
+        return float((pair * Kc * Lc).sum() / (xx * yy)) if xx > 0 and yy > 0 else float("nan")
+
+    def resample(self, stimulus_counts: np.ndarray, unit_counts: np.ndarray) -> np.ndarray:
+        """CKA under each resample."""
+        return np.asarray([self._one(w.astype(float), u.astype(float)) for w, u in zip(stimulus_counts, unit_counts)])
+
+
 class CKA(Estimator):
     """``metric(source, target) -> Score``: linear CKA over stimuli (target repetitions averaged first)."""
 
@@ -65,6 +106,10 @@ class CKA(Estimator):
 
     def __call__(self, source: xr.DataArray, target: xr.DataArray) -> Score:
         """Linear CKA between the model features and the recorded responses."""
+        return self.compute(source, target).score
+
+    def compute(self, source: xr.DataArray, target: xr.DataArray) -> Computed:
+        """The CKA Score and its resampler (stimuli and neuroids)."""
         checksum = data_checksum(target)
         target = prepare_target(target)
         source = prepare_source(source, target)
@@ -79,4 +124,7 @@ class CKA(Estimator):
             n_neuroids=Y.shape[1],
             data_checksum=checksum,
         )
-        return Score(raw=value, meta=meta)
+        resampler = CKAResampler(np.asarray(source.values, dtype=float), Y, bool(self.debiased),
+                                 [str(v) for v in target["stimulus_id"].values],
+                                 [str(v) for v in target["neuroid_id"].values])
+        return Computed(Score(raw=value, meta=meta), resampler)

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from brainmark.metrics.neural._common import mean_and_error, nanmedian_rows, pearson_columns
+from brainmark.stats.weighted import weighted_pearson
 
 Split = tuple[np.ndarray, np.ndarray]
 
@@ -85,3 +86,29 @@ def train_masks(splits: list[Split] | tuple[Split, ...], n: int) -> np.ndarray:
     for s, (train, _test) in enumerate(splits):
         masks[s, train] = True
     return masks
+
+
+class PredictivityResampler:
+    """Resamples a :class:`CrossValidation`: stimuli reweight each split's held-out predictions, neuroids reweight
+    the median over neuroids; no regression is refitted (the fitted maps of each split are kept)."""
+
+    unit_kind = "neuroid"
+    description = ("stimuli (within each split's held-out predictions) and neuroids, jointly; weighted Pearson per "
+                   "split and neuroid, weighted median over neuroids, mean over splits; regressions not refitted")
+
+    def __init__(self, cv: CrossValidation) -> None:
+        self.cv = cv
+        self.stimulus_ids = cv.stimulus_ids
+        self.unit_ids = cv.neuroid_ids
+
+    def resample(self, stimulus_counts: np.ndarray, unit_counts: np.ndarray) -> np.ndarray:
+        """The raw score (mean over splits of the median over neuroids) under each resample."""
+        from brainmark.stats.weighted import weighted_median
+
+        split_scores = np.stack([
+            weighted_median(weighted_pearson(pred, self.cv.target[test], stimulus_counts[:, test]), unit_counts)
+            for pred, (_train, test) in zip(self.cv.predictions, self.cv.splits)
+        ], axis=1)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return np.nanmean(split_scores, axis=1)

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from brainmark.metrics.base import Estimator, require_bool, require_choice, require_fraction, require_int
+from brainmark.metrics.base import Computed, Estimator, require_bool, require_choice, require_fraction, require_int
 from brainmark.metrics.neural._common import (
     MetricInputError,
     base_meta,
@@ -26,7 +26,13 @@ from brainmark.metrics.neural._common import (
     prepare_source,
     prepare_target,
 )
-from brainmark.metrics.neural.crossval import CrossValidation, aggregate, correlate_held_out, train_masks
+from brainmark.metrics.neural.crossval import (
+    CrossValidation,
+    PredictivityResampler,
+    aggregate,
+    correlate_held_out,
+    train_masks,
+)
 from brainmark.metrics.neural.pls import fit_pls_splits
 from brainmark.metrics.neural.regression import DEFAULT_ALPHAS, SELECTIONS, LinearRegressionLS, RidgePerTarget
 from brainmark.metrics.neural.splits import SplitScheme
@@ -114,7 +120,12 @@ class CrossValidatedPredictivity(Estimator, ABC):
 
     def __call__(self, source: xr.DataArray, target: xr.DataArray) -> Score:
         """``Score`` of ``source`` features predicting ``target`` responses (raw = mean over splits)."""
-        return self.score(self.cross_validate(source, target), data_checksum(target))
+        return self.compute(source, target).score
+
+    def compute(self, source: xr.DataArray, target: xr.DataArray) -> Computed:
+        """The Score and the resampler of its held-out predictions (for intervals and paired comparisons)."""
+        cv = self.cross_validate(source, target)
+        return Computed(self.score(cv, data_checksum(target)), PredictivityResampler(cv))
 
     def score(self, cv: CrossValidation, checksum: str) -> Score:
         """The official aggregate of a :class:`CrossValidation` as a Score (``checksum``: the target's)."""

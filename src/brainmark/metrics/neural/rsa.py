@@ -15,7 +15,7 @@ import scipy.stats
 import xarray as xr
 
 from brainmark.data.assembly import NEUROID, PRESENTATION
-from brainmark.metrics.base import Estimator, require_choice
+from brainmark.metrics.base import Computed, Estimator, require_choice
 from brainmark.metrics.neural._common import (
     MetricInputError,
     base_meta,
@@ -160,6 +160,12 @@ class RSA(Estimator):
 
     def __call__(self, source: xr.DataArray, target: xr.DataArray) -> Score:
         """Compare the model's RDM of ``source`` with each subject's matrix in ``target``."""
+        return self.compute(source, target).score
+
+    def compute(self, source: xr.DataArray, target: xr.DataArray) -> Computed:
+        """The RSA Score and its resampler (stimuli and subjects)."""
+        from brainmark.metrics.neural.rsa_resampling import RSAResampler
+
         target = _check_matrix(target)
         ids = [str(s) for s in target[ROW].values]
         if not isinstance(source, xr.DataArray) or "stimulus_id" not in source.coords:
@@ -179,7 +185,8 @@ class RSA(Estimator):
         symmetric = bool(target.attrs.get("symmetric", True))
         similarity = target.attrs.get("kind", "dissimilarity") == "similarity"
         model_vec = _vectors((-model if similarity else model)[None], symmetric, self.comparator)[0]
-        per_subject = np.array([compare(model_vec, v, self.comparator) for v in _vectors(mats, symmetric, self.comparator)])
+        subject_vecs = _vectors(mats, symmetric, self.comparator)
+        per_subject = np.array([compare(model_vec, v, self.comparator) for v in subject_vecs])
         raw, error = mean_and_error(per_subject)
         meta = base_meta(
             "rsa",
@@ -194,8 +201,10 @@ class RSA(Estimator):
             data_checksum=data_checksum(target),
             **record,
         )
-        return Score(raw=raw, error=error if len(subjects) > 1 else float("nan"),
-                     values={"subject": per_unit(per_subject, "subject", subjects)}, meta=meta)
+        score = Score(raw=raw, error=error if len(subjects) > 1 else float("nan"),
+                      values={"subject": per_unit(per_subject, "subject", subjects)}, meta=meta)
+        rows, cols = _offdiag_index(len(ids), symmetric)
+        return Computed(score, RSAResampler(model_vec, subject_vecs, self.comparator, rows, cols, ids, subjects))
 
 
 class RDMNoiseCeiling(Estimator):
@@ -214,12 +223,18 @@ class RDMNoiseCeiling(Estimator):
 
     def __call__(self, target: xr.DataArray) -> Score:
         """Lower (raw) and upper bounds of the noise ceiling of per-subject matrices."""
+        return self.compute(target).score
+
+    def compute(self, target: xr.DataArray) -> Computed:
+        """The noise ceiling's Score and the resampler of its lower bound (stimuli and subjects)."""
+        from brainmark.metrics.neural.rsa_resampling import RDMCeilingResampler
+
         target = _check_matrix(target)
         mats, subjects, record = subject_matrices(target)
         if len(subjects) < 2:
             raise MetricInputError("an RDM noise ceiling needs per-subject matrices (a 'subject' dim with >= 2 subjects)")
         symmetric = bool(target.attrs.get("symmetric", True))
-        vecs = _vectors(mats, symmetric, self.comparator)
+        raw_vecs = vecs = _vectors(mats, symmetric, self.comparator)
         if self.comparator == "spearman":
             vecs = np.apply_along_axis(scipy.stats.rankdata, 1, vecs)
         total = vecs.sum(axis=0)
@@ -240,5 +255,8 @@ class RDMNoiseCeiling(Estimator):
             data_checksum=data_checksum(target),
             **record,
         )
-        return Score(raw=raw, error=error, values={"subject": per_unit(lower, "subject", subjects),
-                                                   "upper": per_unit(upper, "subject", subjects)}, meta=meta)
+        score = Score(raw=raw, error=error, values={"subject": per_unit(lower, "subject", subjects),
+                                                    "upper": per_unit(upper, "subject", subjects)}, meta=meta)
+        rows, cols = _offdiag_index(mats.shape[-1], symmetric)
+        ids = [str(v) for v in target[ROW].values]
+        return Computed(score, RDMCeilingResampler(raw_vecs, self.comparator, rows, cols, ids, subjects))
