@@ -145,3 +145,20 @@ def test_json_values_keep_their_types(brainmark_home):
 def test_unknown_format_is_rejected():
     result = invoke(["models", "list", "--format", "xml"], "80")
     assert result.exit_code == 2 and "xml" in result.output
+
+
+@pytest.mark.slow
+def test_compare_tables_fit_80_columns(shared_data, brainmark_home, tmp_path):
+    folder = tmp_path / "results"
+    for extra in ([], ["--untrained"]):
+        scored = invoke(["score", "tinynet-test", "Coggan2024.V1-rsa", "Geirhos2021edge-error_consistency",
+                         "--output", str(folder), "--no-plots", *extra], None)
+        assert scored.exit_code == 0, scored.output
+    args = ["compare", str(folder / "tinynet-test.json"), str(folder / "tinynet-test-untrained.json")]
+    narrow, wide = invoke(args, None), invoke(args, "200")
+    assert narrow.exit_code == 0 and wide.exit_code == 0, narrow.output
+    assert max(len(line) for line in narrow.output.splitlines()) <= 80
+    assert "not shown at 80 columns: 95% CI, p" in narrow.output and "not shown" not in wide.output
+    for text in ("tinynet-test", "Coggan2024.V1-rsa", "brainscore2018", "p adj.", "tied with best"):
+        assert text in wide.output
+    assert len(table_rows(narrow.output)) >= 3  # the three comparisons (two benchmarks and at least one composite)

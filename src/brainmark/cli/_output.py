@@ -116,10 +116,11 @@ def fit_widths(columns: Sequence[Column], rows: Sequence[Sequence[str]], width: 
 
 
 def render_table(columns: Sequence[Column], rows: Sequence[Sequence[str]], *, title: str | None = None,
-                 width: int | None = None, caption: str | None = None) -> tuple[Table, list[str]]:
+                 width: int | None = None, caption: str | None = None,
+                 styles: Sequence[str | None] | None = None) -> tuple[Table, list[str]]:
     """A rich table of ``rows`` (cell texts; :data:`SECTION` rows start a section) fitted to ``width``.
 
-    Returns the table and the headers of the columns left out.
+    ``styles``: a rich style per row (None for none). Returns the table and the headers of the columns left out.
     """
     width = output_width() if width is None else width
     widths = fit_widths(columns, rows, width)
@@ -130,19 +131,20 @@ def render_table(columns: Sequence[Column], rows: Sequence[Sequence[str]], *, ti
         fold = column.shrink == "fold"
         table.add_column(column.header, justify=column.justify, no_wrap=not fold,  # type: ignore[arg-type]
                          overflow="fold" if fold else "ellipsis", width=w if column.shrink else None)
-    for row in rows:
+    for i, row in enumerate(rows):
         if row is SECTION or not row:
             table.add_section()
             continue
-        table.add_row(*(cell for cell, w in zip(row, widths) if w is not None))
+        table.add_row(*(cell for cell, w in zip(row, widths) if w is not None), style=styles[i] if styles else None)
     return table, [c.header for c, w in zip(columns, widths) if w is None]
 
 
 def print_table(columns: Sequence[Column], rows: Sequence[Sequence[str]], *, title: str | None = None,
-                caption: str | None = None, hidden_hint: str = "set COLUMNS to widen") -> list[str]:
+                caption: str | None = None, hidden_hint: str = "set COLUMNS to widen",
+                styles: Sequence[str | None] | None = None) -> list[str]:
     """Print a fitted table on stdout and name any columns left out on stderr; returns their headers."""
     width = output_width()
-    table, dropped = render_table(columns, rows, title=title, width=width, caption=caption)
+    table, dropped = render_table(columns, rows, title=title, width=width, caption=caption, styles=styles)
     console().print(table)
     if dropped:
         console(stderr=True).print(f"[dim]not shown at {width} columns: {', '.join(dropped)} ({hidden_hint})[/dim]",
