@@ -1,10 +1,12 @@
-# The two commands of the README: `make demo` (the main job) and `make test`.
+# The two commands of the README: `make demo` (the main job) and `make test` (the full suite).
+# `make test-fast` is the edit-test loop: no slow, browser, PostgreSQL or Dask tests, no system packages.
 VENV   ?= .venv
 PYTHON ?= python3
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.brainmark-installed
+FAST   := not slow and not browser and not postgres and not dask
 
-.PHONY: demo test install system-deps clean
+.PHONY: demo test test-fast install system-deps clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -24,6 +26,9 @@ demo: install
 
 test: install system-deps
 	$(VENV)/bin/pytest
+
+test-fast: install
+	$(VENV)/bin/pytest -m "$(FAST)"
 
 clean:
 	rm -rf $(VENV) results .pytest_cache

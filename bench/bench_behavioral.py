@@ -25,6 +25,7 @@ from rich.console import Console
 from rich.table import Table
 
 from brainmark.metrics.behavioral import I2n, I2nCeiling
+from brainmark.testing import simulate_i2n_observers
 
 HERE = Path(__file__).resolve().parent
 OFFICIAL_PYTHON = HERE / ".official-venv" / "bin" / "python"
@@ -33,31 +34,9 @@ from official_venv import ensure_official_venv  # noqa: E402
 
 
 def objectome_like(n_objects=24, images_per_object=10, n_trials=300_000, seed=2018):
-    rng = np.random.default_rng(seed)
-    objects = np.array([f"object{i:02d}" for i in range(n_objects)], dtype=object)
-    images = np.array([f"image{o:02d}_{k:02d}" for o in range(n_objects) for k in range(images_per_object)],
-                      dtype=object)
-    truth = np.repeat(np.arange(n_objects), images_per_object)
-    logits = rng.normal(0, 1.5, (len(images), n_objects))
-    logits[np.arange(len(images)), truth] += 3.0
-    human_p = np.exp(logits) / np.exp(logits).sum(1, keepdims=True)
-    image = rng.integers(0, len(images), n_trials)
-    target = truth[image]
-    distractor = (target + rng.integers(1, n_objects, n_trials)) % n_objects
-    p_wrong = human_p[image, distractor] / (human_p[image, distractor] + human_p[image, target])
-    choice = np.where(rng.random(n_trials) < p_wrong, distractor, target)
-    trials = xr.DataArray(
-        objects[choice], dims="presentation",
-        coords={"stimulus_id": ("presentation", images[image]), "truth": ("presentation", objects[target]),
-                "sample_obj": ("presentation", objects[target]), "dist_obj": ("presentation", objects[distractor]),
-                "choice": ("presentation", objects[choice])},
-    )
-    # a model that is related to, but not identical with, the humans' confusions
-    model_logits = logits + rng.normal(0, 1.0, logits.shape)
-    model_p = np.exp(model_logits) / np.exp(model_logits).sum(1, keepdims=True)
-    model = xr.DataArray(model_p, dims=("presentation", "choice"),
-                         coords={"stimulus_id": ("presentation", images), "choice": objects})
-    return trials, model
+    """Objectome-sized trials, and a model related to, but not identical with, the humans' confusions."""
+    return simulate_i2n_observers(n_objects, images_per_object, n_trials, seed=seed, model_noise=1.0,
+                                  object_prefix="object", image_prefix="image")
 
 
 def time_brainmark(trials, model, repeats):

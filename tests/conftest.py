@@ -1,22 +1,35 @@
-"""Test configuration: an isolated BRAINMARK_HOME per session and the real-data mirror from ../shared/data."""
+"""Test configuration: a fresh BRAINMARK_HOME per session and the real-data mirror from ../shared/data."""
 from __future__ import annotations
 
+import itertools
 import os
+import shutil
+import tempfile
 from pathlib import Path
+from typing import Callable
 
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = (REPO_ROOT / ".." / "shared" / "data").resolve()
+_SESSION_HOME: Path | None = None
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    """Point BRAINMARK_HOME at a new, empty temporary folder (nothing carries over between runs)."""
+    global _SESSION_HOME
     # Set before any brainmark module reads the environment.
-    home = Path(config.rootpath) / ".pytest_cache" / "brainmark-home"
-    os.environ["BRAINMARK_HOME"] = str(home)
+    _SESSION_HOME = Path(tempfile.mkdtemp(prefix="brainmark-test-home-"))
+    os.environ["BRAINMARK_HOME"] = str(_SESSION_HOME)
     if SHARED_DATA.is_dir():
         os.environ["BRAINMARK_DATA_MIRROR"] = str(SHARED_DATA)
     os.environ.setdefault("BRAINMARK_PROGRESS", "0")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Remove the session's BRAINMARK_HOME."""
+    if _SESSION_HOME is not None:
+        shutil.rmtree(_SESSION_HOME, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
@@ -33,6 +46,25 @@ def brainmark_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home = tmp_path / "home"
     monkeypatch.setenv("BRAINMARK_HOME", str(home))
     return home
+
+
+@pytest.fixture
+def fresh_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[], Path]:
+    """``fresh_home()`` switches to a new, empty BRAINMARK_HOME and forgets the in-process caches (parsed datasets,
+    ceilings), so that what runs next recomputes every activation, commitment and ceiling."""
+    counter = itertools.count()
+
+    def switch() -> Path:
+        from brainmark.benchmarks import ceilings
+        from brainmark.data import registry
+
+        home = tmp_path / f"fresh-home-{next(counter)}"
+        monkeypatch.setenv("BRAINMARK_HOME", str(home))
+        ceilings.clear_memory_cache()
+        registry.clear_memory_cache()
+        return home
+
+    return switch
 
 
 def _tiny_spec(untrained: bool = False, seed: int = 0, identifier: str = "tinynet-test", imagenet_top1: float = 1.0):

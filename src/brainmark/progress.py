@@ -11,6 +11,7 @@ T = TypeVar("T")
 
 
 def progress_enabled() -> bool:
+    """Whether to show progress bars: ``BRAINMARK_PROGRESS`` if set, else whether stderr is a terminal."""
     setting = os.environ.get("BRAINMARK_PROGRESS")
     if setting is not None:
         return setting not in ("0", "false", "no", "")

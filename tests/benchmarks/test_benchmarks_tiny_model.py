@@ -50,9 +50,12 @@ def test_conventions_apply(shared_data, brainmark_home, make_tiny_model):
     assert ev.ceiled == pytest.approx(ratio.raw**2 / ratio.ceiling)
 
 
-def test_same_model_twice_gives_identical_scores(shared_data, brainmark_home, make_tiny_model):
+def test_same_model_twice_gives_identical_scores(shared_data, fresh_home, make_tiny_model):
+    fresh_home()
     a = load_benchmark("Kriegeskorte2008.humanIT-rsa")(make_tiny_model())
+    home = fresh_home()  # empty caches: the second model is scored from scratch
     b = load_benchmark("Kriegeskorte2008.humanIT-rsa")(make_tiny_model())
+    assert any((home / "activations").rglob("*.npy")) and any((home / "commitments").rglob("*.json"))
     assert a.to_dict() == b.to_dict()
     np.testing.assert_array_equal(a.values["subject"], b.values["subject"])
 

@@ -16,18 +16,27 @@ def test_benchmarks_list_and_show(shared_data):
     assert "Cowley2023.V4-pls" in result.output and "MajajHong2015" not in result.output
     result = runner.invoke(app, ["benchmarks", "show", "MajajHong2015.IT-pls"])
     assert result.exit_code == 0 and "online only" in result.output and "number_of_trials: 50" in result.output
-    assert runner.invoke(app, ["benchmarks", "show", "nope"]).exit_code == 2
+    unknown = runner.invoke(app, ["benchmarks", "show", "nope"])
+    assert unknown.exit_code == 2 and "unknown benchmark 'nope'" in unknown.output
+    assert "Kriegeskorte2008.humanIT-rsa" in unknown.output  # the known identifiers are listed
 
 
+@pytest.mark.slow
 def test_score_output_verify_and_report(shared_data, brainmark_home, tmp_path):
     out = tmp_path / "results" / "tiny.json"
     result = runner.invoke(app, ["score", "tinynet-test", "Coggan2024.V1-rsa", "Geirhos2021edge-error_consistency",
                                  "--output", str(out)])
     assert result.exit_code == 0, result.output
-    for text in ("Coggan2024.V1-rsa", "brainscore2018", "hierarchical", "ceiled", "layer"):
+    for text in ("Coggan2024.V1-rsa", "Geirhos2021edge-error_consistency", "brainscore2018", "hierarchical", "ceiled"):
         assert text in result.output
+    assert max(len(line) for line in result.output.splitlines()) <= 80  # not a terminal: fitted to 80 columns
+    assert "not shown at 80 columns: layer, time" in result.output
     record = json.loads(out.read_text())
     assert record["schema"] == "brainmark.results/1" and len(record["scores"]) == 2
+    assert all(s["layer"] for s in record["scores"])  # what the narrow table leaves out is in the JSON
+    wide = runner.invoke(app, ["score", "tinynet-test", "Coggan2024.V1-rsa"], env={"COLUMNS": "160"})
+    header = next(line for line in wide.output.splitlines() if "benchmark" in line)
+    assert "layer" in header and "time" in header and "not shown" not in wide.output
     csv = pd.read_csv(out.with_suffix(".csv"))
     assert list(csv["identifier"]) == ["Coggan2024.V1-rsa", "Geirhos2021edge-error_consistency", "brainscore2018", "hierarchical"]
     assert (tmp_path / "results" / "report.html").is_file() and (tmp_path / "results" / "benchmarks.svg").is_file()
@@ -54,12 +63,19 @@ def test_score_output_verify_and_report(shared_data, brainmark_home, tmp_path):
 
 def test_score_failure_and_bad_input(shared_data, brainmark_home, tmp_path, monkeypatch):
     monkeypatch.delenv("BRAINMARK_DATA_MIRROR", raising=False)
-    result = runner.invoke(app, ["score", "tinynet-test", "MajajHong2015.V4-pls"])
-    assert result.exit_code == 1 and "failed" in result.output
-    result = runner.invoke(app, ["score", "tinynet-test", "NoSuchBenchmark"])
-    assert result.exit_code == 2
-    result = runner.invoke(app, ["score", "tinynet-test", "--data", str(tmp_path / "x.nc")])
-    assert result.exit_code != 0
+    out = tmp_path / "out" / "failed.json"
+    result = runner.invoke(app, ["score", "tinynet-test", "MajajHong2015.V4-pls", "--output", str(out), "--no-plots"])
+    assert result.exit_code == 1 and "1 benchmark(s) failed: MajajHong2015.V4-pls" in result.output
+    failed = json.loads(out.read_text())["scores"][0]["score"]["meta"]["failed"]  # recorded, not lost
+    assert "DataUnavailableError" in failed and "BRAINMARK_DATA_MIRROR" in failed
+
+    written = tmp_path / "none.json"
+    result = runner.invoke(app, ["score", "tinynet-test", "NoSuchBenchmark", "--output", str(written)])
+    assert result.exit_code == 2 and "unknown benchmark 'NoSuchBenchmark'" in result.output
+    assert "Coggan2024.V1-rsa" in result.output and not written.exists()
+    result = runner.invoke(app, ["score", "tinynet-test", "--data", str(tmp_path / "x.nc"), "--output", str(written)])
+    assert result.exit_code == 2 and "--data and --stimuli go together" in result.output
+    assert not written.exists()
 
 
 def test_bring_your_own_data(shared_data, brainmark_home, tmp_path):
@@ -86,6 +102,7 @@ def test_bring_your_own_data(shared_data, brainmark_home, tmp_path):
     assert record["scores"][0]["score"]["meta"]["metric"] == "ridge"
 
 
+@pytest.mark.slow
 def test_results_folder_report_compares_all_models(shared_data, brainmark_home, tmp_path):
     folder = tmp_path / "results"
     for extra in ([], ["--untrained"]):

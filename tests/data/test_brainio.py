@@ -13,6 +13,7 @@ from brainmark.data.brainio import read_netcdf_assembly, read_stimulus_set, to_n
 from brainmark.data.files import DataFile
 from brainmark.data.registry import DATASETS, STIMULUS_SETS, DatasetEntry
 from brainmark.datasets import dataset_info
+from brainmark.data.stimuli import StimulusSetError
 from brainmark.data.store import ChecksumMismatchError, Store, safe_extract
 from brainmark.datasets import majajhong2015, rajalingham2018
 from brainmark.datasets._official import stimulus_set_loader
@@ -72,7 +73,8 @@ def test_stimulus_set_csv_and_zip(tmp_path):
 def test_stimulus_set_missing_image_is_named(tmp_path):
     folder = safe_extract(FIXTURES / "stimulus_test.zip", tmp_path / "extracted")
     (folder / "s2.png").unlink()
-    with pytest.raises(Exception, match="s2.png"):
+    missing = r"1 images listed in stimulus_test\.csv are not in the archive, e\.g\. \['s2\.png'\]"
+    with pytest.raises(StimulusSetError, match=missing):
         read_stimulus_set("test", FIXTURES / "stimulus_test.csv", folder)
 
 

@@ -17,6 +17,7 @@ from brainmark.leaderboard.workers import Dispatcher, create_jobs
 
 TINY = str(Path(__file__).with_name("tiny_net.py"))
 BENCHMARKS = ["Coggan2024.IT-rsa", "Kriegeskorte2008.monkeyIT-rsa"]
+pytestmark = pytest.mark.dask
 
 
 # Test modules are not importable on the workers (pytest's importlib mode): tasks use library functions or

@@ -17,32 +17,7 @@ from brainmark.metrics.behavioral.i2n import (
     split_halves,
 )
 from brainmark.metrics.behavioral.trials import read_trials
-
-
-def simulate(n_objects=8, images_per_object=10, n_trials=40000, seed=1, noise=1.5):
-    """Human trials sampled from known per-image confusions, and the model probabilities that generated them."""
-    rng = np.random.default_rng(seed)
-    objects = np.array([f"obj{i:02d}" for i in range(n_objects)], dtype=object)
-    images = np.array([f"img{o:02d}_{k:02d}" for o in range(n_objects) for k in range(images_per_object)], dtype=object)
-    truth = np.repeat(np.arange(n_objects), images_per_object)
-    logits = rng.normal(0, noise, (len(images), n_objects))
-    logits[np.arange(len(images)), truth] += 3
-    probs = np.exp(logits)
-    probs /= probs.sum(1, keepdims=True)
-    image = rng.integers(0, len(images), n_trials)
-    target = truth[image]
-    distractor = (target + rng.integers(1, n_objects, n_trials)) % n_objects
-    p_wrong = probs[image, distractor] / (probs[image, distractor] + probs[image, target])
-    choice = np.where(rng.random(n_trials) < p_wrong, distractor, target)
-    trials = xr.DataArray(
-        objects[choice], dims="presentation",
-        coords={"stimulus_id": ("presentation", images[image]), "truth": ("presentation", objects[target]),
-                "sample_obj": ("presentation", objects[target]), "dist_obj": ("presentation", objects[distractor]),
-                "choice": ("presentation", objects[choice])},
-    )
-    model = xr.DataArray(probs, dims=("presentation", "choice"),
-                         coords={"stimulus_id": ("presentation", images), "choice": objects})
-    return trials, model
+from brainmark.testing import simulate_i2n_observers as simulate
 
 
 @pytest.fixture(scope="module")

@@ -68,6 +68,11 @@ def test_cache_list_and_clear_cli(tiny_model, imagenet_samples, brainmark_home):
     listed = runner.invoke(app, ["cache", "list"])
     assert listed.exit_code == 0, listed.output
     assert "tinynet" in listed.output and "block2" in listed.output and "2 entries" in listed.output
+    as_json = json.loads(runner.invoke(app, ["cache", "list", "--format", "json"]).output)
+    assert sorted((e["layer"], e["key"]) for e in as_json) == sorted((e["layer"], e["key"]) for e in entries)
+    assert all(e["shape"][0] == 20 and e["bytes"] > 0 for e in as_json)
+    as_csv = runner.invoke(app, ["cache", "list", "--format", "csv"]).output.splitlines()
+    assert as_csv[0].startswith("model,layer,stimuli,shape,reduction,bytes,created,key") and len(as_csv) == 3
     cleared = runner.invoke(app, ["cache", "clear", "--yes"])
     assert cleared.exit_code == 0 and "removed 2 entries" in cleared.output
     assert ActivationCache().entries() == []

@@ -32,6 +32,7 @@ def test_zoo_has_the_papers_families_with_metadata():
         assert info["visual_degrees"] == 8.0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["alexnet", "resnet18", "densenet121", "mobilenet_v2", "squeezenet1_1"])
 def test_untrained_candidate_layers_exist_and_run(name, imagenet_samples, brainmark_home):
     model = load_model(name, untrained=True, batch_size=10, use_cache=False)
@@ -44,6 +45,7 @@ def test_untrained_candidate_layers_exist_and_run(name, imagenet_samples, brainm
         assert np.isfinite(assembly.values).all()
 
 
+@pytest.mark.slow
 def test_untrained_is_seeded_and_reproducible(brainmark_home):
     a = load_model("alexnet-untrained")
     b = load_model("alexnet", untrained=True)
@@ -52,6 +54,7 @@ def test_untrained_is_seeded_and_reproducible(brainmark_home):
     assert c.identifier == "alexnet-untrained-seed1"
 
 
+@pytest.mark.slow
 def test_inception_input_size(brainmark_home):
     model = load_model("inception_v3-untrained")
     assert model.spec.preprocessing.input_size == 299
@@ -67,6 +70,7 @@ def test_offline_pretrained_weights_give_a_clear_error(monkeypatch, tmp_path):
         load_model("cornet-s")
 
 
+@pytest.mark.slow
 def test_cornet_builtin_commitment_and_recurrence(imagenet_samples, brainmark_home):
     model = load_model("cornet-s-untrained", batch_size=10)
     assert {r: c["layer"] for r, c in model.commitment.items()} == {
@@ -85,6 +89,7 @@ def test_cornet_builtin_commitment_and_recurrence(imagenet_samples, brainmark_ho
     assert v1.dims == ("presentation", "neuroid", "time_bin") and v1.sizes["time_bin"] == 2
 
 
+@pytest.mark.slow
 def test_cornet_z_shapes(imagenet_samples, brainmark_home):
     model = load_model("cornet-z", untrained=True)
     few = imagenet_samples.subset(imagenet_samples.stimulus_ids[:2])

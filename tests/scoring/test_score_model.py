@@ -1,5 +1,6 @@
 import json
 import math
+from pathlib import Path
 
 import pytest
 
@@ -28,17 +29,51 @@ def test_score_model_record_and_composites(shared_data, brainmark_home):
     assert back.without_timings() == record.without_timings()
 
 
-def test_executor_gives_the_numbers_of_serial_scoring(shared_data, brainmark_home):
+def _cache_files(home: Path) -> dict[str, int]:
+    """Every file under ``home``'s caches (relative path -> modification time in ns)."""
+    return {str(p.relative_to(home)): p.stat().st_mtime_ns for p in home.rglob("*") if p.is_file()}
+
+
+def _computed_afresh(home: Path) -> None:
+    """The run that just finished in the empty ``home`` computed (and stored) its activations, ceilings and layers."""
+    for cache in ("activations", "ceilings", "commitments"):
+        assert any((home / cache).rglob("*.json")), cache
+
+
+@pytest.mark.slow
+def test_executor_gives_the_numbers_of_serial_scoring(shared_data, brainmark_home, fresh_home):
     serial = score_model("tinynet-test", BENCHMARKS)
+    home = fresh_home()  # the parallel run recomputes everything, it does not read the serial run's caches
     with LocalExecutor(2, "thread") as ex:
         parallel = score_model("tinynet-test", BENCHMARKS, executor=ex)
+    _computed_afresh(home)
     assert parallel.without_timings()["scores"] == serial.without_timings()["scores"]
     assert parallel.without_timings()["composites"] == serial.without_timings()["composites"]
 
 
-def test_same_run_twice_bit_identical_apart_from_timings(shared_data, brainmark_home, tmp_path):
+@pytest.mark.slow
+def test_same_run_twice_bit_identical_apart_from_timings(shared_data, brainmark_home, fresh_home):
     first = score_model("tinynet-test", BENCHMARKS[:2])
-    second = score_model("tinynet-test", BENCHMARKS[:2])  # warm caches this time
+    home = fresh_home()  # empty caches: the second run recomputes
+    second = score_model("tinynet-test", BENCHMARKS[:2])
+    _computed_afresh(home)
+    assert json.dumps(first.without_timings(), sort_keys=True) == json.dumps(second.without_timings(), sort_keys=True)
+
+
+@pytest.mark.slow
+def test_a_warm_rerun_reads_the_caches_and_gives_the_same_numbers(shared_data, fresh_home):
+    """The one test about the caches: a second run writes nothing and returns the first run's numbers."""
+    from brainmark.benchmarks import ceilings
+    from brainmark.data import registry
+
+    home = fresh_home()
+    first = score_model("tinynet-test", BENCHMARKS[:2])
+    _computed_afresh(home)
+    before = _cache_files(home)
+    ceilings.clear_memory_cache()  # so the ceilings come from their files, not from this process's memory
+    registry.clear_memory_cache()
+    second = score_model("tinynet-test", BENCHMARKS[:2])
+    assert _cache_files(home) == before  # every activation, ceiling and layer choice was read back
     assert json.dumps(first.without_timings(), sort_keys=True) == json.dumps(second.without_timings(), sort_keys=True)
 
 

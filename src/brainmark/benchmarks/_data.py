@@ -24,6 +24,7 @@ def data_files(identifiers: Sequence[str]) -> dict[str, dict[str, str]]:
 
 
 def load_dataset(identifier: str) -> xr.DataArray:
+    """A registered dataset through the data layer (imported when first needed)."""
     from brainmark.datasets import load_dataset as _load
 
     return _load(identifier)
@@ -62,5 +63,6 @@ def unique_stimulus_ids(assembly: xr.DataArray) -> list[str]:
 
 
 def select_presentations(assembly: xr.DataArray, coord: str, values: Sequence[Any]) -> xr.DataArray:
+    """The presentations of ``assembly`` whose ``coord`` value is one of ``values``, in order."""
     mask = np.isin(np.asarray(assembly[coord].values), list(values))
     return assembly.isel(presentation=np.flatnonzero(mask))

@@ -50,6 +50,7 @@ class Recording:
     selection: str | None = None
 
     def meta(self) -> dict[str, Any]:
+        """The score metadata of the recording: layer, per-layer scores and how the layer was chosen."""
         return {"layer": self.layer, "layer_scores": dict(self.layer_scores), "layer_selection": self.selection}
 
 

@@ -88,6 +88,7 @@ def split_stimuli(stimulus_ids: list[str], seed: int = SELECTION_SEED) -> tuple[
 
 def custom_benchmark(data: str | Path, stimuli: str | Path, *, metric: str = "pls", region: str | None = None,
                      degrees: float = 8.0, identifier: str | None = None, convention: str = "ratio") -> NeuralPredictivityBenchmark:
+    """A PLS/ridge/linear predictivity benchmark on your recordings and stimuli (layer chosen on a seeded half)."""
     recordings = load_recordings(data)
     stimulus_set = load_stimuli_csv(stimuli, degrees)
     ids = recordings["stimulus_id"].values.astype(str)

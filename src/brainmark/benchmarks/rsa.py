@@ -43,6 +43,7 @@ class RSABenchmark(Benchmark):
 
     @property
     def target(self) -> xr.DataArray:
+        """The scored matrices (loaded on first use)."""
         if self._target is None:
             self._target = self._target_loader()
         return self._target
@@ -59,6 +60,7 @@ class RSABenchmark(Benchmark):
         return self._ceiling_of("rsa", {"comparator": self.comparator}, self.target)
 
     def layer_selection(self) -> LayerSelection:
+        """How the layer is chosen: the same metric on the selection matrices and their stimuli."""
         selection = self._selection_loader()
         metric = self._metric()
         stimuli = load_stimuli(self.stimulus_set, [str(s) for s in selection[ROW].values], self.visual_degrees)

@@ -1,34 +1,45 @@
-"""``brainmark benchmarks list|show``."""
+"""``brainmark benchmarks list|show`` (registered on the main app in ``cli/main.py``)."""
 from __future__ import annotations
 
+from typing import Any
+
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from brainmark.cli.main import app
+from brainmark.cli._output import FORMAT_HELP, Column, OutputFormat, console, emit_records
 
-benchmarks_app = typer.Typer(help="List and describe benchmarks.", no_args_is_help=True)
-app.add_typer(benchmarks_app, name="benchmarks")
-console = Console()
+app = typer.Typer(help="List and describe benchmarks.", no_args_is_help=True)
+
+COLUMNS = (
+    Column("identifier"),
+    Column("kind", drop=2),
+    Column("region", render=lambda v: v or "–"),
+    Column("data", key="offline", drop=1, render=lambda v: "offline" if v else "online only"),
+    Column("description", shrink="ellipsis", min_width=12),
+)
 
 
-@benchmarks_app.command("list")
-def list_command(offline: bool = typer.Option(False, "--offline", help="Only benchmarks that need no network.")) -> None:
-    """Every registered benchmark: identifier, kind, region, whether its data is offline, description."""
+def benchmark_records(offline: bool = False) -> list[dict[str, Any]]:
+    """One record per registered benchmark: identifier, kind, region, offline, description."""
     from brainmark.benchmarks import BENCHMARKS, benchmark_identifiers
 
-    table = Table(title="brainmark benchmarks", title_justify="left")
-    table.add_column("identifier", no_wrap=True)
-    for col in ("kind", "region", "data", "description"):
-        table.add_column(col)
+    records = []
     for identifier in benchmark_identifiers(offline_only=offline):
         f = BENCHMARKS.factory(identifier)
-        table.add_row(identifier, getattr(f, "kind", "?"), getattr(f, "region", None) or "–",
-                      "offline" if getattr(f, "offline", True) else "online only", getattr(f, "description", ""))
-    console.print(table)
+        records.append({"identifier": identifier, "kind": getattr(f, "kind", "?"), "region": getattr(f, "region", None),
+                        "offline": bool(getattr(f, "offline", True)), "description": getattr(f, "description", "")})
+    return records
 
 
-@benchmarks_app.command("show")
+@app.command("list")
+def list_command(
+    offline: bool = typer.Option(False, "--offline", help="Only benchmarks that need no network."),
+    fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help=FORMAT_HELP),
+) -> None:
+    """Every registered benchmark: identifier, kind, region, whether its data is offline, description."""
+    emit_records(benchmark_records(offline), COLUMNS, fmt, title="brainmark benchmarks")
+
+
+@app.command("show")
 def show_command(identifier: str) -> None:
     """Details of one benchmark (metric, ceiling, data, citation)."""
     from brainmark.benchmarks import load_benchmark
@@ -36,14 +47,15 @@ def show_command(identifier: str) -> None:
     try:
         b = load_benchmark(identifier)
     except KeyError as exc:
-        Console(stderr=True).print(f"[red]error:[/red] {exc}")
+        console(stderr=True).print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from exc
-    console.print(f"[bold]{b.identifier}[/bold] (version {b.version}, {b.kind}{', ' + b.region if b.region else ''})")
-    console.print(b.description)
+    out = console()
+    out.print(f"[bold]{b.identifier}[/bold] (version {b.version}, {b.kind}{', ' + b.region if b.region else ''})")
+    out.print(b.description)
     for name in ("metric_name", "ceiling_name", "visual_degrees", "number_of_trials", "stimulus_set", "selection_stimulus_set"):
         if hasattr(b, name):
-            console.print(f"  {name}: {getattr(b, name)}")
-    console.print(f"  datasets: {', '.join(b.datasets)}")
-    console.print(f"  data: {'offline (shipped or mirrored)' if b.offline else 'online only'}")
+            out.print(f"  {name}: {getattr(b, name)}")
+    out.print(f"  datasets: {', '.join(b.datasets)}")
+    out.print(f"  data: {'offline (shipped or mirrored)' if b.offline else 'online only'}")
     if b.bibtex:
-        console.print(b.bibtex, markup=False)
+        out.print(b.bibtex, markup=False)

@@ -1,17 +1,14 @@
-"""``brainmark cache list|clear``: the content-addressed activation cache."""
+"""``brainmark cache list|clear``: the content-addressed activation cache (registered in ``cli/main.py``)."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any, Optional
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from brainmark.cli.main import app
+from brainmark.cli._output import FORMAT_HELP, Column, OutputFormat, console, emit_records
 
-cache_app = typer.Typer(help="Inspect or clear cached model activations.", no_args_is_help=True)
-app.add_typer(cache_app, name="cache")
-console = Console()
+app = typer.Typer(help="Inspect or clear cached model activations.", no_args_is_help=True)
 
 
 def _size(n: float) -> str:
@@ -22,27 +19,44 @@ def _size(n: float) -> str:
     return f"{n:.1f} GiB"
 
 
-@cache_app.command("list")
-def list_cache(model: str = typer.Option(None, help="Only this model's entries")) -> None:
-    """Cached activations: model, layer, stimulus set, shape, reduction, size."""
+def _created(timestamp: float | None) -> str:
+    return dt.datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d %H:%M") if timestamp else "?"
+
+
+COLUMNS = (
+    Column("model", shrink="ellipsis", min_width=16),
+    Column("layer", shrink="ellipsis", min_width=12),
+    Column("stimuli", shrink="ellipsis", min_width=12),
+    Column("shape", render=lambda v: "x".join(map(str, v))),
+    Column("reduction", drop=3, shrink="ellipsis", min_width=8),
+    Column("size", key="bytes", justify="right", render=_size),
+    Column("created", drop=1, render=_created),
+    Column("key", drop=2, render=lambda v: v[:12]),
+)
+
+
+def cache_records(model: Optional[str] = None) -> tuple[str, list[dict[str, Any]]]:
+    """The cache folder and one record per complete entry (all of them, or one model's)."""
     from brainmark.models.cache import ActivationCache
 
     cache = ActivationCache()
     rows = [r for r in cache.entries() if model is None or r["model"] == model]
-    table = Table(title=f"activation cache: {cache.root}")
-    for column in ("model", "layer", "stimuli", "shape", "reduction", "size", "created", "key"):
-        table.add_column(column)
-    for r in rows:
-        created = dt.datetime.fromtimestamp(r["created"]).strftime("%Y-%m-%d %H:%M") if r["created"] else "?"
-        table.add_row(
-            r["model"], r["layer"], str(r["stimuli"]), "x".join(map(str, r["shape"])), str(r["reduction"]),
-            _size(r["bytes"]), created, r["key"][:12],
-        )
-    console.print(table)
-    console.print(f"{len(rows)} entries, {_size(sum(r['bytes'] for r in rows))}")
+    return str(cache.root), [{**r, "stimuli": str(r["stimuli"]), "shape": list(r["shape"]),
+                              "reduction": str(r["reduction"])} for r in rows]
 
 
-@cache_app.command("clear")
+@app.command("list")
+def list_cache(
+    model: str = typer.Option(None, help="Only this model's entries"),
+    fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help=FORMAT_HELP),
+) -> None:
+    """Cached activations: model, layer, stimulus set, shape, reduction, size."""
+    root, records = cache_records(model)
+    footer = f"{len(records)} entries, {_size(sum(r['bytes'] for r in records))}"
+    emit_records(records, COLUMNS, fmt, title=f"activation cache: {root}", footer=footer)
+
+
+@app.command("clear")
 def clear_cache(
     model: str = typer.Option(None, help="Only this model's entries"),
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation"),
@@ -55,4 +69,4 @@ def clear_cache(
     if not yes and not typer.confirm(f"Delete {what}?"):
         raise typer.Abort()
     count, size = cache.clear(model)
-    console.print(f"removed {count} entries ({_size(size)})")
+    console().print(f"removed {count} entries ({_size(size)})")

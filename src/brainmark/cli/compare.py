@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 import typer
-from rich.console import Console
-from rich.table import Table
+from rich.markup import escape
 
+from brainmark.cli._output import Column, console, print_table
 from brainmark.errors import BrainmarkError
 
 
@@ -18,7 +18,7 @@ def _num(value: float, digits: int = 3, signed: bool = False) -> str:
     return f"{value:+.{digits}f}" if signed else f"{value:.{digits}f}"
 
 
-def _interval(ci, digits: int = 3, signed: bool = False) -> str:
+def _interval(ci: tuple[float, float], digits: int = 3, signed: bool = False) -> str:
     return f"[{_num(ci[0], digits, signed)}, {_num(ci[1], digits, signed)}]"
 
 
@@ -28,51 +28,47 @@ def _p(value: float) -> str:
     return "<0.001" if value < 0.001 else f"{value:.3f}"
 
 
-def comparisons_table(report) -> Table:  # noqa: ANN001
+def print_comparisons(report: Any) -> None:
     """One row per pair and benchmark or composite: difference, interval, p and adjusted p."""
     level = f"{report.level:.0%}"
-    table = Table(title=f"paired comparisons (a - b; {level} intervals; p adjusted by {report.adjust})",
-                  title_justify="left")
-    for name, justify in (("a", "left"), ("b", "left"), ("benchmark", "left"), ("difference", "right"),
-                          (f"{level} CI", "right"), ("p", "right"), ("p adj.", "right")):
-        table.add_column(name, justify=justify, overflow="fold")
+    columns = (Column("a", shrink="fold", min_width=12), Column("b", shrink="fold", min_width=12),
+               Column("benchmark", shrink="fold", min_width=14), Column("difference", justify="right"),
+               Column(f"{level} CI", justify="right", drop=1), Column("p", justify="right", drop=2),
+               Column("p adj.", justify="right"))
+    rows, styles = [], []
     for c in report.comparisons:
         significant = math.isfinite(c.p_adjusted) and c.p_adjusted < report.alpha
-        style = "bold" if significant else None
-        name = f"{c.benchmark}{' *' if c.note else ''}" if c.kind == "benchmark" else f"[italic]{c.benchmark}[/italic]"
-        table.add_row(c.a, c.b, name, _num(c.difference, signed=True), _interval(c.ci, signed=True), _p(c.p),
-                      _p(c.p_adjusted), style=style)
-    table.caption = f"bold: significant at {report.alpha} after adjustment; italic: composites"
-    return table
+        styles.append("bold" if significant else None)
+        name = (escape(f"{c.benchmark}{' *' if c.note else ''}") if c.kind == "benchmark"
+                else f"[italic]{escape(c.benchmark)}[/italic]")
+        rows.append([escape(c.a), escape(c.b), name, _num(c.difference, signed=True), _interval(c.ci, signed=True),
+                     _p(c.p), _p(c.p_adjusted)])
+    print_table(columns, rows, styles=styles, title=f"paired comparisons (a - b; {level} intervals; p adjusted by "
+                f"{report.adjust})", caption=f"bold: significant at {report.alpha} after adjustment; italic: composites")
 
 
-def ranking_table(ranking, level: float) -> Table:  # noqa: ANN001
+def print_ranking(ranking: Any, level: float) -> None:
     """Models in rank order with intervals, shading the group tied with the best."""
     direction = "higher is better" if ranking.higher_is_better else "lower is better"
-    table = Table(title=f"ranking on {ranking.composite} ({direction}; over {len(ranking.benchmarks)} benchmarks "
-                        "every model scored)", title_justify="left")
-    for name, justify in (("rank", "right"), ("model", "left"), ("score", "right"), (f"{level:.0%} CI", "right"),
-                          ("rank interval", "right"), ("tied with best", "center")):
-        table.add_column(name, justify=justify, overflow="fold")
-    for row in ranking.rows:
-        table.add_row(f"{row.rank:g}", row.model, _num(row.value), _interval(row.ci),
-                      f"{row.rank_ci[0]:g}-{row.rank_ci[1]:g}", "yes" if row.tied_with_best else "",
-                      style="green" if row.tied_with_best else None)
+    columns = (Column("rank", justify="right"), Column("model", shrink="fold", min_width=14),
+               Column("score", justify="right"), Column(f"{level:.0%} CI", justify="right", drop=1),
+               Column("rank interval", justify="right", drop=2), Column("tied with best", justify="center"))
+    rows = [[f"{row.rank:g}", escape(row.model), _num(row.value), _interval(row.ci),
+             f"{row.rank_ci[0]:g}-{row.rank_ci[1]:g}", "yes" if row.tied_with_best else ""] for row in ranking.rows]
+    caption = None
     if ranking.left_out:
-        table.caption = "not in this ranking: " + "; ".join(f"{m}: {', '.join(b)}" for m, b in ranking.left_out.items())
-    return table
+        caption = "not in this ranking: " + "; ".join(f"{m}: {', '.join(b)}" for m, b in ranking.left_out.items())
+    print_table(columns, rows, styles=["green" if row.tied_with_best else None for row in ranking.rows],
+                title=f"ranking on {ranking.composite} ({direction}; over {len(ranking.benchmarks)} benchmarks "
+                      "every model scored)", caption=caption and escape(caption))
 
 
-def reliability_table(report) -> Table:  # noqa: ANN001
+def print_reliability(report: Any) -> None:
     """Per benchmark: how reliably it orders the compared models."""
-    table = Table(title="benchmark reliability (split-half over stimuli, Spearman-Brown; across models)",
-                  title_justify="left")
-    table.add_column("benchmark", overflow="fold")
-    table.add_column("reliability", justify="right")
-    table.add_column("models", justify="right")
-    for r in report.reliability:
-        table.add_row(r.benchmark, _num(r.reliability, 2), str(r.n_models))
-    return table
+    columns = (Column("benchmark", shrink="fold", min_width=14), Column("reliability", justify="right"),
+               Column("models", justify="right"))
+    rows = [[escape(r.benchmark), _num(r.reliability, 2), str(r.n_models)] for r in report.reliability]
+    print_table(columns, rows, title="benchmark reliability (split-half over stimuli, Spearman-Brown; across models)")
 
 
 def compare_command(
@@ -87,21 +83,21 @@ def compare_command(
     from brainmark._json import dumps
     from brainmark.scoring.compare import compare
 
-    console = Console()
     try:
         report = compare(records, adjust=adjust, alpha=alpha)
     except BrainmarkError as exc:
-        Console(stderr=True).print(f"[red]error:[/red] {exc}")
+        console(stderr=True).print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None
-    console.print(comparisons_table(report))
+    print_comparisons(report)
     for ranking in report.rankings:
         if composite is None or ranking.composite == composite:
-            console.print(ranking_table(ranking, report.level))
+            print_ranking(ranking, report.level)
     if report.reliability:
-        console.print(reliability_table(report))
+        print_reliability(report)
+    out = console()
     for note in report.notes:
-        console.print(f"note: {note}")
+        out.print(f"note: {note}")
     if json_file is not None:
         with atomic_write(json_file, "w") as f:
             f.write(dumps(report.to_dict()))
-        console.print(f"wrote {json_file}")
+        out.print(f"wrote {json_file}")

@@ -1,9 +1,15 @@
-"""The ``brainmark`` command: one Typer app; each layer contributes a sub-command module."""
+"""The ``brainmark`` command: one Typer app, and the one place where its commands are registered.
+
+The command modules (``cli/score.py``, ``cli/benchmarks.py``, ...) define plain functions and Typer sub-apps and
+never import this module; they import only typer, rich and light modules at the top and everything heavy (torch,
+xarray, the scoring stack) inside their commands, so that ``brainmark --version`` and ``--help`` stay fast.
+"""
 from __future__ import annotations
 
 import typer
 
 from brainmark._version import __version__
+from brainmark.cli import benchmarks, cache, compare, datasets, models, report, score, serve
 
 app = typer.Typer(
     name="brainmark",
@@ -15,6 +21,7 @@ app = typer.Typer(
 
 
 def _version_callback(value: bool) -> None:
+    """Print the version and exit (``--version``)."""
     if value:
         typer.echo(f"brainmark {__version__}")
         raise typer.Exit()
@@ -29,13 +36,17 @@ def main(
     """brainmark: score vision models against primate brain and behaviour data."""
 
 
-# Sub-commands: each module defines a Typer app or commands on `app`.
-# (added by the modules of each layer below)
-from brainmark.cli import serve as _serve  # noqa: E402,F401
-from brainmark.cli import datasets as _datasets  # noqa: E402,F401
-from brainmark.cli import score as _score  # noqa: E402,F401
-from brainmark.cli import models as _models  # noqa: E402,F401
-from brainmark.cli import cache as _cache  # noqa: E402,F401
-from brainmark.cli.compare import compare_command  # noqa: E402
-
-app.command("compare")(compare_command)
+# Top-level commands, in the order ``brainmark --help`` lists them.
+app.command("score")(score.score_command)
+app.command("verify")(score.verify_command)
+app.command("report")(report.report_command)
+app.command("compare")(compare.compare_command)
+app.command("demo")(score.demo_command)
+app.command("serve")(serve.serve)
+app.command("worker")(serve.worker)
+# Command groups.
+app.add_typer(benchmarks.app, name="benchmarks")
+app.add_typer(datasets.app, name="datasets")
+app.add_typer(models.app, name="models")
+app.add_typer(cache.app, name="cache")
+app.add_typer(serve.leaderboard_app, name="leaderboard")

@@ -1,47 +1,54 @@
-"""``brainmark models list`` and ``brainmark models check <model>`` (top-1 on the 20 ImageNet samples)."""
+"""``brainmark models list|info|check`` (top-1 on the 20 ImageNet samples); registered in ``cli/main.py``."""
 from __future__ import annotations
 
 import os
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
+from rich.markup import escape
 
-from brainmark.cli.main import app
+from brainmark.cli._output import FORMAT_HELP, Column, OutputFormat, console, emit_records, print_table
 
-models_app = typer.Typer(help="The model zoo: list models, sanity-check pretrained weights.", no_args_is_help=True)
-app.add_typer(models_app, name="models")
-console = Console()
+if TYPE_CHECKING:  # the data layer imports pandas: only when a command runs
+    from brainmark.data.stimuli import StimulusSet
+
+app = typer.Typer(help="The model zoo: list models, sanity-check pretrained weights.", no_args_is_help=True)
+
+LIST_COLUMNS = (
+    Column("identifier"),
+    Column("family", drop=2),
+    Column("top-1 %", key="imagenet_top1", render=lambda v: f"{v:.1f}" if isinstance(v, (int, float)) else "?"),
+    Column("input", key="input_size", drop=3, render=lambda v: "?" if v is None else str(v)),
+    Column("layers", key="n_layers", drop=4, render=lambda v: str(v) if v else "?"),
+    Column("paper", drop=1, shrink="ellipsis", min_width=16),
+)
+LIST_FOOTER = ("append -untrained for random weights; timm:<name> and file.py:factory work too. "
+               "Details (layers, weights URL, normalisation): brainmark models info <identifier>")
 
 
-@models_app.command("list")
-def list_models() -> None:
-    """Zoo models with family, ImageNet top-1 (literature), input size and candidate layers."""
+def model_records() -> list[dict[str, Any]]:
+    """One record per zoo model: identifier, family, literature ImageNet top-1, input size, layers, paper."""
     from brainmark.models import MODELS, model_entry_info
 
-    table = Table(title="brainmark models (append -untrained for random weights; timm:<name> and file.py:factory too)")
-    table.add_column("identifier", no_wrap=True)
-    for column in ("family", "top-1 %", "input", "layers", "paper"):
-        table.add_column(column)
+    records = []
     for name in MODELS.names():
         info = model_entry_info(name)
-        top1 = info.get("imagenet_top1")
         layers = info.get("layers") or []
-        table.add_row(
-            name,
-            str(info.get("family", "?")),
-            f"{top1:.1f}" if isinstance(top1, (int, float)) else "?",
-            str(info.get("input_size", "?")),
-            str(len(layers)) if layers else "?",
-            str(info.get("paper", "")),
-        )
-    console.print(table)
-    console.print("details (layers, weights URL, normalisation): brainmark models info <identifier>")
+        records.append({"identifier": name, "family": str(info.get("family", "?")),
+                        "imagenet_top1": info.get("imagenet_top1"), "input_size": info.get("input_size"),
+                        "n_layers": len(layers), "paper": str(info.get("paper", ""))})
+    return records
 
 
-@models_app.command("info")
+@app.command("list")
+def list_models(fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help=FORMAT_HELP)) -> None:
+    """Zoo models with family, ImageNet top-1 (literature), input size and candidate layers."""
+    emit_records(model_records(), LIST_COLUMNS, fmt, title="brainmark models", footer=LIST_FOOTER)
+
+
+@app.command("info")
 def model_info(model: str = typer.Argument(..., help="Zoo identifier")) -> None:
     """All metadata of one zoo model: candidate layers, weights URL, input size, normalisation, paper."""
     from brainmark.models import MODELS, model_entry_info
@@ -50,17 +57,14 @@ def model_info(model: str = typer.Argument(..., help="Zoo identifier")) -> None:
     try:
         MODELS.factory(model)
     except UnknownIdentifierError as exc:
-        console.print(f"[red]{exc}[/red]")
+        console().print(f"[red]{escape(str(exc))}[/red]")
         raise typer.Exit(1) from None
-    table = Table(title=model, show_header=False)
-    table.add_column("field", no_wrap=True)
-    table.add_column("value")
-    for key, value in model_entry_info(model).items():
-        table.add_row(key, ", ".join(map(str, value)) if isinstance(value, list) else str(value))
-    console.print(table)
+    rows = [[escape(key), escape(", ".join(map(str, value)) if isinstance(value, list) else str(value))]
+            for key, value in model_entry_info(model).items()]
+    print_table((Column("field"), Column("value", shrink="fold", min_width=20)), rows, title=model)
 
 
-def _imagenet_samples(folder: Path):
+def _imagenet_samples(folder: Path) -> "StimulusSet":
     from brainmark.data.stimuli import StimulusSet
 
     stimuli = StimulusSet.from_directory("ImageNetSamples", folder)
@@ -74,7 +78,7 @@ def _imagenet_samples(folder: Path):
     return stimuli
 
 
-@models_app.command("check")
+@app.command("check")
 def check(
     model: str = typer.Argument(..., help="Model identifier, e.g. efficientnet-lite0"),
     images: Path = typer.Option(None, help="Folder of imagenet_NN_<class>.jpg files (default: the data mirror's)"),
@@ -94,11 +98,10 @@ def check(
     brain_model.start_task("label")
     predicted = brain_model.look_at(stimuli)
     correct = [int(p) == t for p, t in zip(predicted.values, stimuli.table["label"])]
-    table = Table(title=f"{brain_model.identifier} on {len(stimuli)} ImageNet samples")
-    for column in ("stimulus", "true", "predicted", "ok"):
-        table.add_column(column)
     names = predicted["class_name"].values if "class_name" in predicted.coords else predicted.values
-    for sid, true, name, ok in zip(stimuli.stimulus_ids, stimuli.table["label"], names, correct):
-        table.add_row(sid, str(true), str(name), "yes" if ok else "no")
-    console.print(table)
-    console.print(f"top-1: {sum(correct)}/{len(correct)} = {100 * sum(correct) / len(correct):.0f}%")
+    rows = [[escape(str(sid)), str(true), escape(str(name)), "yes" if ok else "no"]
+            for sid, true, name, ok in zip(stimuli.stimulus_ids, stimuli.table["label"], names, correct)]
+    columns = (Column("stimulus", shrink="ellipsis"), Column("true", justify="right"),
+               Column("predicted", shrink="ellipsis", min_width=12), Column("ok"))
+    print_table(columns, rows, title=f"{brain_model.identifier} on {len(stimuli)} ImageNet samples")
+    console().print(f"top-1: {sum(correct)}/{len(correct)} = {100 * sum(correct) / len(correct):.0f}%")

@@ -1,38 +1,38 @@
-"""``brainmark report results/*.json``."""
+"""``brainmark report results/*.json`` (registered on the main app in ``cli/main.py``)."""
 from __future__ import annotations
 
 from pathlib import Path
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from brainmark.cli.main import app
-
-console = Console()
+from brainmark.cli._output import Column, console, print_table
 
 
-@app.command("report")
 def report_command(
     results: list[Path] = typer.Argument(..., exists=True, dir_okay=False, help="Results JSON files."),
     output: Path = typer.Option(Path("report"), "--output", "-o", help="Folder for report.html, plots and report.csv."),
 ) -> None:
     """Compare models: a table sorted by composite, plots (PNG + SVG) and one self-contained HTML page."""
+    from rich.markup import escape
+
     from brainmark.errors import BrainmarkError
     from brainmark.reports import comparison_table, load_records, write_report
-    from brainmark.reports.tables import format_value
+    from brainmark.reports.tables import COMPOSITE_ORDER, format_value
 
     try:
         records = load_records(results)
     except BrainmarkError as exc:
-        Console(stderr=True).print(f"[red]error:[/red] {exc}")
+        console(stderr=True).print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from exc
     frame = comparison_table(records)
-    table = Table(title=f"{len(records)} model(s), ceiled scores", title_justify="left")
-    for col in frame.columns:
-        table.add_column(str(col), justify="left" if col == "model" else "right")
-    for row in frame.itertuples(index=False):
-        table.add_row(*(format_value(v) for v in row))
-    console.print(table)
+    # the model and the composites are always shown; when space is short, the columns on the right
+    # (ImageNet top-1, then the benchmarks from the last) are left out
+    columns = [Column(str(col), justify="left" if col == "model" else "right",
+                      shrink="ellipsis" if col == "model" else None, min_width=16,
+                      drop=0 if i == 0 or col in COMPOSITE_ORDER else i)
+               for i, col in enumerate(frame.columns)]
+    rows = [[escape(format_value(v)) for v in row] for row in frame.itertuples(index=False)]
+    print_table(columns, rows, title=f"{len(records)} model(s), ceiled scores",
+                hidden_hint=f"all in {output / 'report.csv'}")
     out = write_report(records, output)
-    console.print(f"wrote {out['html']} ({len(out['images'])} plot files)")
+    console().print(f"wrote {out['html']} ({len(out['images'])} plot files)")

@@ -1,32 +1,23 @@
-"""``brainmark score``, ``brainmark verify`` and ``brainmark demo``."""
+"""``brainmark score``, ``brainmark verify`` and ``brainmark demo`` (registered on the main app in ``cli/main.py``)."""
 from __future__ import annotations
 
-import os
 import re
-import sys
 import time
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import typer
-from rich.console import Console
 
-from brainmark.cli.main import app
+from brainmark.cli._output import console, print_table
 from brainmark.errors import BrainmarkError
-from brainmark.scores import CEILING_CONVENTIONS, DEFAULT_CONVENTION
 
-err_console = Console(stderr=True)
+if TYPE_CHECKING:  # scoring imports numpy and xarray: only when a command runs
+    from brainmark.scoring.results import ResultsRecord
 
-
-class _Console:
-    """stdout console, 140 columns wide when not a terminal (logs, pipes) unless COLUMNS says otherwise."""
-
-    def print(self, *args, **kwargs) -> None:
-        wide = not sys.stdout.isatty() and "COLUMNS" not in os.environ
-        Console(width=140 if wide else None).print(*args, **kwargs)
-
-
-console = _Console()
+#: ``brainmark.scores.DEFAULT_CONVENTION`` and ``CEILING_CONVENTIONS``, written out so that building the command
+#: line does not import the scoring stack (numpy, xarray); tests/cli/test_cli_app.py keeps them equal.
+DEFAULT_CONVENTION = "ratio"
+CONVENTION_HELP = "Ceiling convention: ratio, squared-ratio, explained-variance."
 
 DEMO_MODEL = "efficientnet-lite0"
 
@@ -43,14 +34,14 @@ def _output_paths(output: Path, model_name: str) -> tuple[Path, Path, Path]:
     return output / f"{stem}.json", output / f"{stem}.csv", output
 
 
-def _model_options(untrained: bool, layers: Optional[list[str]]) -> dict:
-    options: dict = {}
+def _model_options(untrained: bool, layers: Optional[list[str]]) -> dict[str, Any]:
+    options: dict[str, Any] = {}
     if untrained:
         options["untrained"] = True
     return options
 
 
-def write_outputs(record, output: Path, *, plots: bool = True) -> list[Path]:
+def write_outputs(record: "ResultsRecord", output: Path, *, plots: bool = True) -> list[Path]:
     """JSON + CSV (+ report plots and HTML when ``plots``) for one results record."""
     json_path, csv_path, folder = _output_paths(output, record.model_identifier)
     record.save(json_path)
@@ -81,13 +72,12 @@ def _results_files(folder: Path) -> list[Path]:
     return files
 
 
-@app.command("score")
 def score_command(
     model: str = typer.Argument(..., help="Model identifier (see `brainmark models list`), or path/to/file.py:factory."),
     benchmarks: Optional[list[str]] = typer.Argument(None, help="Benchmark identifiers (default: every offline benchmark)."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="results.json (CSV written beside it) or a folder."),
     untrained: bool = typer.Option(False, "--untrained", help="Random (seeded) weights: the untrained control."),
-    convention: str = typer.Option(DEFAULT_CONVENTION, "--convention", help=f"Ceiling convention: {', '.join(CEILING_CONVENTIONS)}."),
+    convention: str = typer.Option(DEFAULT_CONVENTION, "--convention", help=CONVENTION_HELP),
     data: Optional[Path] = typer.Option(None, "--data", help="Your recordings: netCDF DataArray presentation x neuroid [x repetition]."),
     stimuli: Optional[Path] = typer.Option(None, "--stimuli", help="Your stimuli: CSV with stimulus_id and an image path column."),
     metric: str = typer.Option("pls", "--metric", help="Metric for --data (pls, ridge, linear)."),
@@ -118,28 +108,29 @@ def score_command(
         record = score_model(model, ids, model_options=options, convention=convention,
                              errors="record" if keep_going else "raise")
     except BrainmarkError as exc:
-        err_console.print(f"[red]error:[/red] {exc}")
+        console(stderr=True).print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from exc
     except KeyError as exc:  # unknown identifiers: the registry's message lists close matches
-        err_console.print(f"[red]error:[/red] {exc}")
+        console(stderr=True).print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from exc
-    console.print(_results_table(record))
+    _print_results(record)
     if output is not None:
         written = write_outputs(record, output, plots=plots)
-        console.print(f"wrote {', '.join(str(p) for p in written[:3])}{' and plots' if len(written) > 3 else ''}")
+        console().print(f"wrote {', '.join(str(p) for p in written[:3])}{' and plots' if len(written) > 3 else ''}")
     failed = [r.benchmark for r in record.scores if r.score.meta.get("failed")]
     if failed:
-        err_console.print(f"[red]{len(failed)} benchmark(s) failed:[/red] {', '.join(failed)}")
+        console(stderr=True).print(f"[red]{len(failed)} benchmark(s) failed:[/red] {', '.join(failed)}")
         raise typer.Exit(1)
 
 
-def _results_table(record):
-    from brainmark.cli._tables import results_table
+def _print_results(record: "ResultsRecord") -> None:
+    """The score table: benchmarks, then the composites, fitted to the width."""
+    from brainmark.cli._tables import RESULT_COLUMNS, results_caption, results_rows
 
-    return results_table(record)
+    print_table(RESULT_COLUMNS, results_rows(record), title=f"brainmark scores: {record.model_identifier}",
+                caption=results_caption(record), hidden_hint="the results JSON has every field")
 
 
-@app.command("verify")
 def verify_command(
     results: Path = typer.Argument(..., exists=True, dir_okay=False, help="A results.json written by `brainmark score`."),
     tolerance: float = typer.Option(0.0, "--tolerance", help="Largest accepted absolute difference (0: bit-identical)."),
@@ -150,25 +141,19 @@ def verify_command(
     try:
         report = verify(results, tolerance=tolerance)
     except BrainmarkError as exc:
-        err_console.print(f"[red]error:[/red] {exc}")
+        console(stderr=True).print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from exc
-    from rich.table import Table
-
-    table = Table(title=f"verify {results}", title_justify="left")
-    for col in ("item", "field", "recorded", "recomputed", "difference"):
-        table.add_column(col)
-    for d in report.differences:
-        table.add_row(d.item, d.field, repr(d.recorded), repr(d.recomputed), f"{d.difference:.3g}" if d.difference is not None else "–")
     if report.differences:
-        console.print(table)
-        err_console.print(f"[red]{len(report.differences)} difference(s)[/red] over {report.compared} compared values "
-                          f"(tolerance {tolerance})")
+        from brainmark.cli._tables import VERIFY_COLUMNS, verify_rows
+
+        print_table(VERIFY_COLUMNS, verify_rows(report), title=f"verify {results}")
+        console(stderr=True).print(f"[red]{len(report.differences)} difference(s)[/red] over {report.compared} "
+                                   f"compared values (tolerance {tolerance})")
         raise typer.Exit(1)
-    console.print(f"[green]identical[/green]: {report.compared} values over {report.n_scores} benchmark scores and "
+    console().print(f"[green]identical[/green]: {report.compared} values over {report.n_scores} benchmark scores and "
                   f"{report.n_composites} composites match (tolerance {tolerance})")
 
 
-@app.command("demo")
 def demo_command(
     output: Path = typer.Option(Path("results"), "--output", "-o", help="Folder for the JSON, CSV and plots."),
     model: str = typer.Option(DEMO_MODEL, "--model", help="Model to score."),
@@ -179,10 +164,6 @@ def demo_command(
         score_command(model=model, benchmarks=None, output=output, untrained=False, convention=DEFAULT_CONVENTION,
                       data=None, stimuli=None, metric="pls", region=None, degrees=8.0, plots=True, keep_going=True)
     finally:
-        console.print(f"demo finished in {time.perf_counter() - start:.0f} s wall-clock "
+        console().print(f"demo finished in {time.perf_counter() - start:.0f} s wall-clock "
                       f"({time.process_time() - cpu:.0f} s CPU in this process)")
 
-
-# the sibling command modules of this layer register themselves on import
-from brainmark.cli import benchmarks as _benchmarks  # noqa: E402,F401
-from brainmark.cli import report as _report  # noqa: E402,F401

@@ -1,23 +1,24 @@
-"""``brainmark serve``, ``brainmark worker`` and ``brainmark leaderboard import|add-user``."""
+"""``brainmark serve``, ``brainmark worker`` and ``brainmark leaderboard import|add-user``.
+
+Plain functions and a Typer sub-app; ``cli/main.py`` registers them on the main app.
+"""
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.console import Console
-from rich.table import Table
+from rich.markup import escape
 
-from brainmark.cli.main import app
+from brainmark.cli._output import Column, console, print_table
 
-console = Console()
 leaderboard_app = typer.Typer(help="Manage the leaderboard database (users, imported results).", no_args_is_help=True)
-app.add_typer(leaderboard_app, name="leaderboard")
+IMPORT_COLUMNS = (Column("file", shrink="ellipsis", min_width=20), Column("model", shrink="ellipsis", min_width=16),
+                  Column("scores", justify="right"), Column("status"))
 
 DB_HELP = "SQLAlchemy URL, e.g. postgresql+psycopg://user:pw@host:5432/db (default: SQLite in $BRAINMARK_HOME)"
 
 
-@app.command()
 def serve(
     database_url: Optional[str] = typer.Option(None, "--database-url", envvar="BRAINMARK_DATABASE_URL", help=DB_HELP),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help="tcp://HOST:PORT of a running Dask scheduler "
@@ -38,18 +39,17 @@ def serve(
 
     executor = DaskExecutor(scheduler=scheduler, n_workers=workers)
     address = executor.scheduler_address  # starts the LocalCluster / connects now, so failures show at once
-    console.print(f"Dask scheduler: [bold]{address}[/] (add machines with `brainmark worker --scheduler {address}`)")
+    console().print(f"Dask scheduler: [bold]{address}[/] (add machines with `brainmark worker --scheduler {address}`)")
     limits = Limits(seconds=time_limit, memory_bytes=memory_limit_mb * 2**20)
     chosen = [b for b in (benchmarks or "").split(",") if b] or None
     web = create_app(database_url, executor, limits, chosen)
-    console.print(f"Leaderboard: [bold]http://{host}:{port}/[/]")
+    console().print(f"Leaderboard: [bold]http://{host}:{port}/[/]")
     try:
         uvicorn.run(web, host=host, port=port, log_level="info")
     finally:
         executor.close()
 
 
-@app.command()
 def worker(
     scheduler: str = typer.Option(..., "--scheduler", help="tcp://HOST:PORT of the leaderboard's Dask scheduler"),
     nthreads: int = typer.Option(1, "--nthreads"),
@@ -62,7 +62,7 @@ def worker(
 
     async def run() -> None:
         async with Worker(scheduler, nthreads=nthreads, host=host, dashboard=False) as w:
-            console.print(f"worker {w.address} joined {scheduler}")
+            console().print(f"worker {w.address} joined {scheduler}")
             await w.finished()
 
     asyncio.run(run())
@@ -84,7 +84,7 @@ def import_results(
     from brainmark.scoring.results import ResultsRecord
 
     engine, sessions = open_database(database_url)
-    table = Table("file", "model", "scores", "status")
+    rows: list[list[str]] = []
     failed: list[str] = []
     for path in files:
         try:
@@ -96,11 +96,11 @@ def import_results(
                     if user is None:
                         raise BrainmarkError(f"no user {owner!r}; create one with `brainmark leaderboard add-user`")
                 import_record(session, record, owner=user, public=not private)
-            table.add_row(str(path), record.model_identifier, str(len(record.scores)), "[green]imported[/]")
+            rows.append([escape(str(path)), escape(record.model_identifier), str(len(record.scores)), "[green]imported[/]"])
         except (BrainmarkError, OSError) as exc:
             failed.append(f"{path}: {exc}")
-            table.add_row(str(path), "", "", "[red]failed[/]")
-    console.print(table)
+            rows.append([escape(str(path)), "", "", "[red]failed[/]"])
+    print_table(IMPORT_COLUMNS, rows)
     engine.dispose()
     for line in failed:
         typer.echo(line, err=True)
@@ -123,7 +123,7 @@ def add_user_command(
         with sessions.begin() as session:
             token = add_user(session, name)
     except BrainmarkError as exc:
-        console.print(f"[red]{exc}[/]")
+        console().print(f"[red]{exc}[/]")
         raise typer.Exit(1) from exc
     finally:
         engine.dispose()

@@ -57,13 +57,16 @@ class DaskExecutor:
 
     @property
     def scheduler_address(self) -> str:
+        """The address of the scheduler in use (connects first)."""
         return self.client.scheduler.address
 
     def submit(self, fn: Callable[..., R], *args: Any, **kwargs: Any):  # noqa: ANN201 - distributed.Future
         # pure=False: identical arguments are still separate jobs (a retry must really re-run)
+        """Run ``fn(*args, **kwargs)`` on the cluster as a new job (never deduplicated)."""
         return self.client.submit(fn, *args, pure=False, retries=self.retries, **kwargs)
 
     def map(self, fn: Callable[[T], R], items: Iterable[T]) -> list[R]:
+        """``fn`` applied to every item on the cluster, results in the order of ``items``."""
         items = list(items)
         if not items:
             return []
@@ -71,9 +74,11 @@ class DaskExecutor:
         return self.client.gather(futures)
 
     def gather(self, jobs: Sequence[Any]) -> list[Any]:
+        """The results of ``jobs`` (Dask futures), in order."""
         return list(self.client.gather(list(jobs)))
 
     def close(self) -> None:
+        """Close the client and any LocalCluster this executor started (idempotent)."""
         if self._client is not None:
             self._client.close()
             self._client = None

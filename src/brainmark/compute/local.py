@@ -16,22 +16,28 @@ Job = Future
 class Executor(Protocol):
     """Runs independent jobs. ``map`` keeps the order of ``items``; ``submit``/``gather`` for finer control."""
 
-    def map(self, fn: Callable[[T], R], items: Iterable[T]) -> list[R]: ...
+    def map(self, fn: Callable[[T], R], items: Iterable[T]) -> list[R]:
+        """``fn`` applied to every item, results in the order of ``items``."""
 
-    def submit(self, fn: Callable[..., R], *args: Any, **kwargs: Any) -> Job: ...
+    def submit(self, fn: Callable[..., R], *args: Any, **kwargs: Any) -> Job:
+        """Start ``fn(*args, **kwargs)``; returns a job whose ``result()`` is its value."""
 
-    def gather(self, jobs: Sequence[Job]) -> list[Any]: ...
+    def gather(self, jobs: Sequence[Job]) -> list[Any]:
+        """The results of ``jobs``, in order (re-raising a job's exception)."""
 
-    def close(self) -> None: ...
+    def close(self) -> None:
+        """Release the workers (idempotent)."""
 
 
 class SerialExecutor:
     """Runs each job at once in the calling thread (the reference against which others are checked)."""
 
     def map(self, fn: Callable[[T], R], items: Iterable[T]) -> list[R]:
+        """``fn`` applied to every item, one after the other."""
         return [fn(item) for item in items]
 
     def submit(self, fn: Callable[..., R], *args: Any, **kwargs: Any) -> Job:
+        """Run ``fn`` now; returns a finished job holding its value or exception."""
         job: Future = Future()
         try:
             job.set_result(fn(*args, **kwargs))
@@ -40,9 +46,11 @@ class SerialExecutor:
         return job
 
     def gather(self, jobs: Sequence[Job]) -> list[Any]:
+        """The results of ``jobs``, in order."""
         return [job.result() for job in jobs]
 
     def close(self) -> None:
+        """Nothing to release."""
         return None
 
     def __enter__(self) -> "SerialExecutor":
@@ -74,15 +82,19 @@ class LocalExecutor:
         return self._pool
 
     def submit(self, fn: Callable[..., R], *args: Any, **kwargs: Any) -> Job:
+        """Run ``fn(*args, **kwargs)`` on the pool (started on first use)."""
         return self._get_pool().submit(fn, *args, **kwargs)
 
     def gather(self, jobs: Sequence[Job]) -> list[Any]:
+        """The results of ``jobs``, in order (re-raising a job's exception)."""
         return [job.result() for job in jobs]
 
     def map(self, fn: Callable[[T], R], items: Iterable[T]) -> list[R]:
+        """``fn`` applied to every item on the pool, results in the order of ``items``."""
         return self.gather([self.submit(fn, item) for item in items])
 
     def close(self) -> None:
+        """Shut the pool down, waiting for running jobs."""
         if self._pool is not None:
             self._pool.shutdown(wait=True)
             self._pool = None

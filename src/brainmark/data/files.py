@@ -49,18 +49,22 @@ class DataFile:
 
     @property
     def algorithm(self) -> str:
+        """The checksum's algorithm (``sha256`` or ``sha1``)."""
         return self.checksum.partition(":")[0]
 
     @property
     def digest(self) -> str:
+        """The checksum's hex digest."""
         return self.checksum.partition(":")[2]
 
     @property
     def shipped(self) -> bool:
+        """Whether the file ships inside the package."""
         return self.package_path is not None
 
     @property
     def package_file(self) -> Path | None:
+        """The path of the shipped copy inside the package, or None."""
         return PACKAGE_FILES / self.package_path if self.package_path else None
 
 

@@ -59,6 +59,7 @@ class StimulusSet:
         degrees: float | None = None,
         **metadata: Sequence[Any],
     ) -> "StimulusSet":
+        """A stimulus set of image files (ids default to the file stems), with metadata columns."""
         paths = [Path(p).resolve() for p in paths]
         ids = list(stimulus_ids) if stimulus_ids is not None else [p.stem for p in paths]
         table = pd.DataFrame({"stimulus_id": ids, "image_path": [str(p) for p in paths], **metadata})
@@ -82,13 +83,16 @@ class StimulusSet:
 
     @property
     def stimulus_ids(self) -> list[str]:
+        """The stimulus ids, in table order."""
         return self.table["stimulus_id"].tolist()
 
     @property
     def image_paths(self) -> list[str]:
+        """The image paths, in table order."""
         return self.table["image_path"].tolist()
 
     def get_image_path(self, stimulus_id: str) -> str:
+        """The image path of one stimulus id."""
         match = self.table.loc[self.table["stimulus_id"] == str(stimulus_id), "image_path"]
         if match.empty:
             raise StimulusSetError(f"stimulus {stimulus_id!r} is not in stimulus set {self.identifier!r}")
@@ -104,6 +108,7 @@ class StimulusSet:
         return StimulusSet(identifier or f"{self.identifier}.subset", rows, degrees=self.degrees, attrs=dict(self.attrs))
 
     def metadata(self, column: str) -> list[Any]:
+        """One metadata column as a list, in table order."""
         if column not in self.table.columns:
             raise StimulusSetError(
                 f"stimulus set {self.identifier!r} has no {column!r} column; columns: {list(self.table.columns)}"

@@ -28,16 +28,33 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-import zipfile
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Iterator, Sequence
 
 from brainmark._version import __version__
+from brainmark.data.archives import safe_extract
+from brainmark.data.fetch_errors import (
+    ArchiveError,
+    ChecksumMismatchError,
+    CorruptArchiveError,
+    DataFetchError,
+    DataUnavailableError,
+    DownloadHTTPError,
+    TruncatedDownloadError,
+    UnsafeArchiveError,
+)
 from brainmark.data.files import DataFile, file_checksum
-from brainmark.errors import BrainmarkError
 from brainmark.paths import subdir
 from brainmark.progress import progress
+
+#: The store's public names; the errors and ``safe_extract`` live in ``fetch_errors`` / ``archives`` and are
+#: re-exported here, where callers import them.
+__all__ = [
+    "ArchiveError", "ChecksumMismatchError", "CorruptArchiveError", "DataFetchError", "DataUnavailableError",
+    "DownloadHTTPError", "MIRROR_ENV", "MIRROR_HINT", "Store", "TruncatedDownloadError", "UnsafeArchiveError",
+    "default_store", "fetch", "mirror_folders", "safe_extract", "verify_shipped",
+]
 
 MIRROR_ENV = "BRAINMARK_DATA_MIRROR"
 MIRROR_HINT = (
@@ -46,42 +63,6 @@ MIRROR_HINT = (
 )
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 CHUNK = 1 << 16
-
-
-class DataFetchError(BrainmarkError, OSError):
-    """A data file could not be obtained; the message names the file, the URL and what to do."""
-
-
-class ChecksumMismatchError(DataFetchError):
-    """A file's content does not match its registered checksum."""
-
-
-class TruncatedDownloadError(DataFetchError):
-    """A transfer ended before the whole file arrived."""
-
-
-class DownloadHTTPError(DataFetchError):
-    """The server answered with an HTTP error status (404, 500...)."""
-
-    def __init__(self, message: str, status: int) -> None:
-        super().__init__(message)
-        self.status = status
-
-
-class DataUnavailableError(DataFetchError):
-    """No cache entry, no mirror copy, and no URL could be reached."""
-
-
-class ArchiveError(DataFetchError):
-    """A zip archive is corrupt or unsafe."""
-
-
-class CorruptArchiveError(ArchiveError):
-    """A zip archive cannot be read or fails its CRC check."""
-
-
-class UnsafeArchiveError(ArchiveError):
-    """A zip member would be written outside its target folder (zip-slip), or is a link."""
 
 
 @dataclass
@@ -110,9 +91,11 @@ class Store:
 
     # --- locations ------------------------------------------------------------------------------------------
     def entry_dir(self, file: DataFile) -> Path:
+        """The cache folder of ``file``: ``<root>/<algorithm>-<digest>`` (content-addressed)."""
         return self.root / f"{file.algorithm}-{file.digest}"
 
     def cache_path(self, file: DataFile) -> Path:
+        """Where ``file`` is (or will be) in the cache."""
         return self.entry_dir(file) / file.name
 
     def is_cached(self, file: DataFile) -> bool:
@@ -373,42 +356,6 @@ def verify_shipped(file: DataFile) -> Path:
     with _verified_lock:
         _verified_shipped[key] = True
     return path
-
-
-def safe_extract(archive: Path, target: Path, *, name: str | None = None) -> Path:
-    """Extract a zip into ``target`` atomically, rejecting corrupt archives and members escaping ``target``."""
-    name = name or archive.name
-    target = Path(target)
-    tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"))
-    try:
-        try:
-            with zipfile.ZipFile(archive) as zf:
-                members = zf.infolist()
-                for info in members:
-                    _check_member(info, name)
-                bad = zf.testzip()
-                if bad is not None:
-                    raise CorruptArchiveError(f"{name}: member {bad!r} fails its CRC check; the archive is corrupt")
-                zf.extractall(tmp)
-        except zipfile.BadZipFile as exc:
-            raise CorruptArchiveError(
-                f"{name}: not a readable zip archive ({exc}); delete it from the cache or fix the mirror copy"
-            ) from None
-        os.replace(tmp, target)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return target
-
-
-def _check_member(info: zipfile.ZipInfo, name: str) -> None:
-    member = info.filename
-    pure = PurePosixPath(member.replace("\\", "/"))
-    if pure.is_absolute() or ".." in pure.parts or (len(member) > 1 and member[1] == ":"):
-        raise UnsafeArchiveError(f"{name}: member {member!r} would be written outside the extraction folder (zip-slip)")
-    mode = (info.external_attr >> 16) & 0o170000
-    if mode == 0o120000:
-        raise UnsafeArchiveError(f"{name}: member {member!r} is a symbolic link; links are not extracted")
 
 
 def default_store() -> Store:

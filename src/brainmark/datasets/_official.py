@@ -5,7 +5,7 @@ from typing import Callable
 
 from brainmark.data.brainio import official_url, read_stimulus_set
 from brainmark.data.files import DataFile
-from brainmark.data.registry import Files
+from brainmark.data.registry import DatasetEntry, Files, register
 from brainmark.data.stimuli import StimulusSet
 
 MIRROR_FOLDER = "brainio-brainscore"
@@ -28,3 +28,14 @@ def stimulus_set_loader(identifier: str, csv: DataFile, archive: DataFile) -> Ca
         return read_stimulus_set(identifier, files.path(csv.name), files.folder(archive.name), degrees=DEGREES)
 
     return load
+
+
+def register_official(identifier: str, kind: str, loader: Callable[[Files], object], assembly: DataFile,
+                      stimuli: tuple[DataFile, DataFile], *, citation: str, description: str, shape: str,
+                      stimuli_description: str, stimuli_shape: str) -> None:
+    """Register an official assembly (``kind``) and its CSV + zip stimulus set under one ``identifier``."""
+    register(DatasetEntry(identifier, kind, loader, (assembly,), description=description, citation=citation,
+                          license=LICENSE, notes=NOTES, stimulus_set=identifier, shape=shape))
+    register(DatasetEntry(identifier, "stimuli", stimulus_set_loader(identifier, *stimuli), stimuli,
+                          description=stimuli_description, citation=citation, license=LICENSE, notes=NOTES,
+                          shape=stimuli_shape))

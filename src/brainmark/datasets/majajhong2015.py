@@ -9,8 +9,8 @@ from __future__ import annotations
 import xarray as xr
 
 from brainmark.data.brainio import merge_stimulus_metadata, read_netcdf_assembly, to_neural_assembly
-from brainmark.data.registry import DatasetEntry, Files, register, load_stimulus_set
-from brainmark.datasets._official import LICENSE, NOTES, official_file, stimulus_set_loader
+from brainmark.data.registry import Files, load_stimulus_set
+from brainmark.datasets._official import official_file, register_official
 
 CITATION = """@article{majajhong2015simple,
   title={Simple learned weighted sums of inferior temporal neuronal firing rates accurately predict human core object recognition performance},
@@ -41,13 +41,9 @@ def _assembly(split: str):
 
 
 for _split, _desc in (("public", "variations 0 and 3 (3,200 images)"), ("private", "variation 6 (2,560 images)")):
-    register(DatasetEntry(
-        f"MajajHong2015.{_split}", "neural", _assembly(_split), (ASSEMBLIES[_split],),
+    register_official(
+        f"MajajHong2015.{_split}", "neural", _assembly(_split), ASSEMBLIES[_split], STIMULI[_split], citation=CITATION,
         description=f"macaque V4 (88) and IT (168) sites, {_desc}; official Brain-Score file",
-        citation=CITATION, license=LICENSE, notes=NOTES, stimulus_set=f"MajajHong2015.{_split}",
-        shape="presentation x neuroid x repetition (NaN-padded)"))
-    register(DatasetEntry(
-        f"MajajHong2015.{_split}", "stimuli",
-        stimulus_set_loader(f"MajajHong2015.{_split}", *STIMULI[_split]), STIMULI[_split],
-        description=f"HvM images, {_desc}; 8 degrees", citation=CITATION, license=LICENSE, notes=NOTES,
-        shape="3200 images" if _split == "public" else "2560 images"))
+        shape="presentation x neuroid x repetition (NaN-padded)",
+        stimuli_description=f"HvM images, {_desc}; 8 degrees",
+        stimuli_shape="3200 images" if _split == "public" else "2560 images")

@@ -9,8 +9,8 @@ from __future__ import annotations
 import xarray as xr
 
 from brainmark.data.brainio import read_netcdf_assembly, to_trials
-from brainmark.data.registry import DatasetEntry, Files, register
-from brainmark.datasets._official import LICENSE, NOTES, official_file, stimulus_set_loader
+from brainmark.data.registry import Files
+from brainmark.datasets._official import official_file, register_official
 
 CITATION = """@article{rajalingham2018large,
   title={Large-scale, high-resolution comparison of the core visual object recognition behavior of humans, monkeys, and state-of-the-art deep artificial neural networks},
@@ -38,13 +38,8 @@ def _trials(split: str):
 
 
 for _split in ("public", "private"):
-    register(DatasetEntry(
-        f"Rajalingham2018.{_split}", "behavioral", _trials(_split), (ASSEMBLIES[_split],),
-        description=f"human match-to-sample trials, 24 objects ({_split}); official Brain-Score file",
-        citation=CITATION, license=LICENSE, notes=NOTES, stimulus_set=f"Rajalingham2018.{_split}",
-        shape="presentation (trials)"))
-    register(DatasetEntry(
-        f"Rajalingham2018.{_split}", "stimuli",
-        stimulus_set_loader(f"Rajalingham2018.{_split}", *STIMULI[_split]), STIMULI[_split],
-        description=f"objectome images ({_split}); 8 degrees", citation=CITATION, license=LICENSE, notes=NOTES,
-        shape="240 images" if _split == "private" else "images"))
+    register_official(
+        f"Rajalingham2018.{_split}", "behavioral", _trials(_split), ASSEMBLIES[_split], STIMULI[_split],
+        citation=CITATION, description=f"human match-to-sample trials, 24 objects ({_split}); official Brain-Score file",
+        shape="presentation (trials)", stimuli_description=f"objectome images ({_split}); 8 degrees",
+        stimuli_shape="240 images" if _split == "private" else "images")

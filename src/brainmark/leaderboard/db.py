@@ -34,14 +34,17 @@ MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
 
 def utcnow() -> datetime:
+    """The current UTC time, naive (as the database columns store it)."""
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
 class Base(DeclarativeBase):
+    """The declarative base of the leaderboard tables (JSON and binary column types)."""
     type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON, bytes: LargeBinary}
 
 
 class User(Base):
+    """A user: name and the hash of their API token."""
     __tablename__ = "users"
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
@@ -50,6 +53,7 @@ class User(Base):
 
 
 class Model(Base):
+    """A scored model: owner, visibility, metadata and environment of its results record."""
     __tablename__ = "models"
     id: Mapped[int] = mapped_column(primary_key=True)
     identifier: Mapped[str] = mapped_column(String(200), unique=True, index=True)
@@ -65,6 +69,7 @@ class Model(Base):
 
 
 class Benchmark(Base):
+    """A benchmark version with its ceiling, description, data and citation."""
     __tablename__ = "benchmarks"
     __table_args__ = (UniqueConstraint("identifier", "version", name="uq_benchmark_version"),)
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -106,6 +111,7 @@ class ScoreRow(Base):
 
 
 class CompositeRow(Base):
+    """A composite score of a model (one per identifier and version)."""
     __tablename__ = "composites"
     __table_args__ = (UniqueConstraint("model_id", "identifier", "version", name="uq_composite_model"),)
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -119,6 +125,7 @@ class CompositeRow(Base):
 
 
 class Submission(Base):
+    """A submitted model (zoo identifier or uploaded package) and its scoring status."""
     __tablename__ = "submissions"
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
@@ -154,6 +161,7 @@ class Job(Base):
 
 
 def default_url() -> str:
+    """The default database: SQLite in the brainmark home."""
     return f"sqlite:///{paths.home() / 'leaderboard.sqlite'}"
 
 
@@ -175,6 +183,7 @@ def make_engine(url: str | None = None) -> Engine:
 
 
 def alembic_config(engine: Engine):  # noqa: ANN201
+    """The Alembic configuration of the leaderboard migrations for ``engine``."""
     from alembic.config import Config
 
     cfg = Config()

@@ -39,11 +39,13 @@ class Limits:
 
     @property
     def address_space(self) -> int:
+        """The ``RLIMIT_AS`` applied: ``address_space_bytes``, or memory + 16 GiB."""
         return self.address_space_bytes or self.memory_bytes + 16 * 1024**3
 
 
 @dataclass
 class SandboxResult:
+    """How a sandboxed process ended: exit code, output, time and which limit stopped it."""
     returncode: int
     stdout: str
     stderr: str
@@ -54,6 +56,7 @@ class SandboxResult:
 
     @property
     def out_of_memory(self) -> bool:
+        """Whether the process ran out of memory (watched limit or an allocation failure)."""
         return self.memory_exceeded or "MemoryError" in self.stderr or "Cannot allocate memory" in self.stderr or "std::bad_alloc" in self.stderr
 
     def describe(self) -> str:
@@ -92,6 +95,7 @@ def _limit(limits: Limits) -> None:
 
 
 def scrubbed_env(home: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment of a sandboxed process: allow-listed variables only, its own home, one thread."""
     env = {k: os.environ[k] for k in ENV_ALLOW if k in os.environ}
     env.setdefault("PATH", "/usr/bin:/bin")
     env.update({"HOME": str(home), "BRAINMARK_HOME": str(home / "brainmark-home"), "PYTHONNOUSERSITE": "1",

@@ -36,6 +36,7 @@ def load_package_model(package_dir: Path, factory: str, identifier: str):  # noq
 
 
 def main(argv: list[str]) -> int:
+    """Score one benchmark on the uploaded model inside the sandbox; write the results record."""
     package_dir, factory, identifier, benchmark_id, output = argv
     from brainmark.scoring.api import run_benchmark
     from brainmark.scoring.provenance import environment

@@ -181,6 +181,7 @@ def export_record(model: Model) -> ResultsRecord:
 
 
 def score_dict(s: ScoreRow) -> dict[str, Any]:
+    """A stored score as the JSON the API returns."""
     return {
         "raw": s.raw, "error": s.error, "ceiling": s.ceiling, "ceiling_error": s.ceiling_error,
         "ceiled": s.ceiled, "ceiled_error": s.ceiled_error, "convention": s.convention,
@@ -190,6 +191,7 @@ def score_dict(s: ScoreRow) -> dict[str, Any]:
 
 
 def visible(model: Model, user: User | None) -> bool:
+    """Whether ``user`` may see ``model`` (public, or their own)."""
     return model.public or (user is not None and model.owner_id == user.id)
 
 
@@ -216,6 +218,7 @@ def imagenet_top1(model: Model) -> float | None:
 
 @dataclass
 class Row:
+    """One leaderboard row: a model, its composite, its scores by benchmark and its ImageNet top-1."""
     model: Model
     composite: float | None
     cells: dict[tuple[str, int], ScoreRow] = field(default_factory=dict)

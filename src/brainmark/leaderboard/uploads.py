@@ -34,12 +34,14 @@ class UploadError(LeaderboardError, ValueError):
 
 @dataclass
 class ModelPackage:
+    """An uploaded model package's metadata: identifier, factory and free-form metadata."""
     identifier: str
     factory: str
     metadata: dict[str, Any] = field(default_factory=dict)
 
 
 def check_identifier(identifier: str) -> str:
+    """``identifier`` if it is a valid model identifier, else an :class:`UploadError`."""
     if not IDENTIFIER_RE.match(identifier or ""):
         raise UploadError(
             f"bad model identifier {identifier!r}: use 1-100 letters, digits, '.', '_' or '-', starting with a letter or digit"

@@ -28,6 +28,7 @@ MAX_ATTEMPTS = 3
 
 
 def job_spec(job: Job, limits: Limits) -> dict[str, Any]:
+    """What a worker needs to run ``job``: model, benchmark, package and limits (no database access)."""
     sub = job.submission
     return {
         "job_id": job.id, "kind": sub.kind, "model_identifier": sub.model_identifier, "benchmark": job.benchmark,
@@ -36,6 +37,7 @@ def job_spec(job: Job, limits: Limits) -> dict[str, Any]:
 
 
 def create_jobs(session, submission: Submission) -> None:  # noqa: ANN001
+    """Queue one job per benchmark of ``submission``."""
     for benchmark in submission.benchmarks:
         session.add(Job(submission=submission, benchmark=benchmark, status="queued", attempts=0, log=""))
 
@@ -72,12 +74,14 @@ class Dispatcher:
         self._thread: threading.Thread | None = None
 
     def start(self) -> "Dispatcher":
+        """Re-queue interrupted jobs and start dispatching in a daemon thread."""
         self.requeue_interrupted()
         self._thread = threading.Thread(target=self._loop, name="brainmark-dispatcher", daemon=True)
         self._thread.start()
         return self
 
     def stop(self) -> None:
+        """Stop dispatching and wait for the thread."""
         self._stop.set()
         self._wake.set()
         if self._thread is not None:
@@ -88,6 +92,7 @@ class Dispatcher:
         self._wake.set()
 
     def requeue_interrupted(self) -> None:
+        """Put the jobs left running by a stopped server back in the queue."""
         with self.sessions.begin() as session:
             for job in session.scalars(select(Job).where(Job.status == "running")):
                 job.status = "queued"

@@ -38,13 +38,17 @@ class BrainModel(Protocol):
 
     identifier: str
 
-    def visual_degrees(self) -> float: ...
+    def visual_degrees(self) -> float:
+        """The visual angle the model's input spans, in degrees."""
 
-    def start_recording(self, region: str, time_bins: Sequence[tuple[int, int]] | None = None) -> None: ...
+    def start_recording(self, region: str, time_bins: Sequence[tuple[int, int]] | None = None) -> None:
+        """Record from ``region`` (optionally in ``time_bins`` in ms) on the next ``look_at``."""
 
-    def start_task(self, task: str, fitting_stimuli: object | None = None) -> None: ...
+    def start_task(self, task: str, fitting_stimuli: object | None = None) -> None:
+        """Perform ``task`` on the next ``look_at`` (``fitting_stimuli`` to fit a readout)."""
 
-    def look_at(self, stimulus_set: StimulusSet, number_of_trials: int = 1) -> xr.DataArray: ...
+    def look_at(self, stimulus_set: StimulusSet, number_of_trials: int = 1) -> xr.DataArray:
+        """The recording or task output for ``stimulus_set`` (``number_of_trials`` repeats)."""
 
 
 @runtime_checkable
@@ -66,4 +70,5 @@ class LayeredBrainModel(BrainModel, Protocol):
     use_cache: bool
 
     def layer_activations(self, stimulus_set: StimulusSet, layers: Sequence[str],
-                          reduction: Any = None) -> dict[str, xr.DataArray]: ...
+                          reduction: Any = None) -> dict[str, xr.DataArray]:
+        """``{layer: presentation x neuroid}`` activations of ``stimulus_set`` from one forward pass."""

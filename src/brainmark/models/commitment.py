@@ -58,10 +58,12 @@ class LayerCommitment:
         )
 
     def to_dict(self) -> dict[str, Any]:
+        """The commitment as JSON-ready fields."""
         return asdict(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "LayerCommitment":
+        """A commitment from its fields (unknown keys ignored)."""
         return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
 
 
@@ -70,6 +72,7 @@ def _safe(name: str) -> str:
 
 
 def commitment_path(model_identifier: str, weights_hash: str, selection: str, region: str) -> Path:
+    """Where the commitment of a model's weights to ``region`` under ``selection`` is stored."""
     folder = paths.subdir("commitments") / _safe(model_identifier) / weights_hash[:16]
     return folder / f"{_safe(selection)}.{_safe(region)}.json"
 

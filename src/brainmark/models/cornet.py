@@ -30,11 +30,14 @@ class Identity(nn.Module):
     """A named pass-through, so an area's output can be hooked by name."""
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """``x`` unchanged."""
         return x
 
 
 class Flatten(nn.Module):
+    """Flattens all but the batch dimension."""
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """``x`` as (batch, features)."""
         return x.view(x.size(0), -1)
 
 
@@ -51,6 +54,7 @@ def _ordered(**modules: nn.Module):
 
 
 class CORblockZ(nn.Module):
+    """CORnet-Z area: convolution, ReLU, max-pool, and a named output."""
     def __init__(self, in_channels: int, out_channels: int, kernel_size: int = 3, stride: int = 1) -> None:
         super().__init__()
         self.conv = nn.Conv2d(in_channels, out_channels, kernel_size, stride=stride, padding=kernel_size // 2)
@@ -59,10 +63,12 @@ class CORblockZ(nn.Module):
         self.output = Identity()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """The area's output for ``x``."""
         return self.output(self.pool(self.nonlin(self.conv(x))))
 
 
 class CORnetZ(nn.Module):
+    """CORnet-Z (Kubilius et al. 2018): four feed-forward areas V1, V2, V4, IT and a decoder."""
     def __init__(self) -> None:
         super().__init__()
         self.V1 = CORblockZ(3, 64, kernel_size=7, stride=2)
@@ -76,10 +82,12 @@ class CORnetZ(nn.Module):
                 nn.init.zeros_(m.bias)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """ImageNet logits for ``x``."""
         return self.decoder(self.IT(self.V4(self.V2(self.V1(x)))))
 
 
 class CORblockS(nn.Module):
+    """CORnet-S area: a bottleneck block unrolled ``times`` steps with shared weights."""
     scale = 4  # bottleneck expansion
 
     def __init__(self, in_channels: int, out_channels: int, times: int) -> None:
@@ -102,6 +110,7 @@ class CORblockS(nn.Module):
             setattr(self, f"norm3_{t}", nn.BatchNorm2d(out_channels))
 
     def forward(self, inp: torch.Tensor) -> torch.Tensor:
+        """The area's output after its recurrent steps."""
         x = self.conv_input(inp)
         output = x
         for t in range(self.times):
@@ -121,6 +130,7 @@ class CORblockS(nn.Module):
 
 
 class CORnetS(nn.Module):
+    """CORnet-S (Kubilius et al. 2019): recurrent areas V1, V2, V4, IT and a decoder."""
     TIMES = {"V2": 2, "V4": 4, "IT": 2}
 
     def __init__(self) -> None:
@@ -150,6 +160,7 @@ class CORnetS(nn.Module):
                 nn.init.zeros_(m.bias)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """ImageNet logits for ``x``."""
         return self.decoder(self.IT(self.V4(self.V2(self.V1(x)))))
 
 
@@ -160,6 +171,7 @@ def _published_state(name: str) -> tuple[dict[str, Any], str]:
 
 
 def build(name: str, untrained: bool = False, seed: int = 0) -> ModelSpec:
+    """The ModelSpec of ``cornet-z`` or ``cornet-s`` (published weights unless ``untrained``)."""
     net = CORnetZ() if name == "cornet-z" else CORnetS()
     weights_file = None
     if not untrained:
@@ -179,6 +191,7 @@ def build(name: str, untrained: bool = False, seed: int = 0) -> ModelSpec:
 
 
 def info(name: str) -> dict[str, Any]:
+    """The zoo metadata of ``cornet-z`` or ``cornet-s``."""
     return {
         "family": "cornet",
         "paper": "Kubilius et al. 2018 (bioRxiv), 2019 (NeurIPS)",

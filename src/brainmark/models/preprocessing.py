@@ -38,6 +38,7 @@ class Preprocessing:
             raise ValueError(f"mean and std need 3 values each (std > 0), got mean={self.mean} std={self.std}")
 
     def to_dict(self) -> dict[str, Any]:
+        """The settings as JSON-ready fields (tuples as lists)."""
         return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
 
 

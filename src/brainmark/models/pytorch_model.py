@@ -80,17 +80,21 @@ class PytorchBrainModel:
     # --- identity -----------------------------------------------------------------------------------------
     @property
     def candidate_layers(self) -> list[str]:
+        """The layers that may be committed to a region."""
         return list(self.spec.layers)
 
     @property
     def metadata(self) -> dict[str, Any]:
+        """A copy of the model's metadata (family, paper, ImageNet top-1...)."""
         return dict(self.spec.metadata)
 
     def visual_degrees(self) -> float:
+        """The visual angle the model's input spans, in degrees."""
         return float(self.spec.visual_degrees)
 
     @property
     def weights_hash(self) -> str:
+        """The sha256 of the weights (computed once)."""
         if self._weights_hash is None:
             self._weights_hash = weights_hash(self.spec.module, self.spec.weights_file)
         return self._weights_hash
@@ -105,6 +109,7 @@ class PytorchBrainModel:
         self.commitment[region] = {"layer": layer, "source": source, **record}
 
     def layer_for(self, region: str) -> str:
+        """The layer committed to ``region``, or a CommitmentError saying how to commit one."""
         if region not in self.commitment:
             raise CommitmentError(
                 f"{self.identifier} has no layer committed to region {region!r} (committed: "
@@ -192,6 +197,7 @@ class PytorchBrainModel:
 
     # --- BrainModel ---------------------------------------------------------------------------------------
     def start_recording(self, region: str, time_bins: Sequence[tuple[int, int]] | None = None) -> None:
+        """Record from ``region``'s committed layer on the next ``look_at``."""
         self.layer_for(region)  # fail early with the commitment hint
         self._task, self._region = PASSIVE, region
         self._time_bins = [tuple(map(int, tb)) for tb in time_bins] if time_bins else None
@@ -254,6 +260,7 @@ class PytorchBrainModel:
         }
 
     def look_at(self, stimulus_set: StimulusSet, number_of_trials: int = 1) -> xr.DataArray:
+        """The recording (presentation x neuroid [x time_bin]) or task output for ``stimulus_set``."""
         if int(number_of_trials) < 1:
             raise TaskError(f"number_of_trials must be >= 1, got {number_of_trials}")
         if self._task == PASSIVE:

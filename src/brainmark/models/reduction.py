@@ -77,6 +77,7 @@ class Reduction:
         return cls(kind.strip().lower(), int(n) if n else None, seed=seed, fitting_stimuli=fitting_stimuli)
 
     def components(self) -> int:
+        """The number of output components (the kind's default when ``n_components`` is None)."""
         default = PCA_COMPONENTS if self.kind == "pca" else DEFAULT_COMPONENTS
         return int(self.n_components or default)
 
@@ -153,6 +154,7 @@ class LayerReducer:
 
     @property
     def n_outputs(self) -> int:
+        """The number of features after the reduction."""
         if self.pca_components is not None:
             return int(self.pca_components.shape[0])
         if self.projection is not None:
@@ -183,6 +185,7 @@ class LayerReducer:
         return reduced
 
     def describe(self, n_stimuli: int) -> dict[str, Any]:
+        """The reduction's provenance: kind, sizes, projection seed and JL distortion, PCA variance."""
         info: dict[str, Any] = {"reduction": self.kind, "n_features": self.n_features, "n_outputs": self.n_outputs}
         if self.projection is not None:
             info["projection"] = "very-sparse-random (Li et al. 2006), s=sqrt(d)"

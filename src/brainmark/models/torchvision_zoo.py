@@ -39,6 +39,7 @@ class PooledDenseNet(nn.Module):
         self.classifier = net.classifier
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """ImageNet logits for ``x``."""
         return self.classifier(torch.flatten(self.avgpool(self.relu(self.features(x))), 1))
 
 
@@ -121,6 +122,7 @@ def build(name: str, untrained: bool = False, seed: int = 0) -> ModelSpec:
 
 
 def info(name: str) -> dict[str, Any]:
+    """The zoo metadata of a torchvision model (top-1 from its published weights' metadata)."""
     builder_name, _, family, layers, readout, size = ZOO[name]
     weights = _weights(name)
     return {

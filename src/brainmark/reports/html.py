@@ -18,6 +18,7 @@ img{max-width:100%;margin:1em 0;border:1px solid #eee}caption{caption-side:botto
 
 
 def render_html(records: Sequence[ResultsRecord], images: Sequence[Path]) -> str:
+    """One self-contained HTML page: the comparison table and the plots inlined."""
     table = comparison_table(records)
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in table.columns)
     body = "".join(

@@ -38,6 +38,7 @@ def _save(fig: "plt.Figure", folder: Path, stem: str) -> list[Path]:
 
 
 def plot_benchmarks(records: Sequence[ResultsRecord], folder: Path) -> list[Path]:
+    """Bar plot of every model's ceiled score per benchmark (PNG + SVG files)."""
     benchmarks = sorted({r.benchmark for rec in records for r in rec.scores})
     if not benchmarks:
         return []
@@ -65,6 +66,7 @@ def plot_benchmarks(records: Sequence[ResultsRecord], folder: Path) -> list[Path
 
 
 def plot_composite_vs_imagenet(records: Sequence[ResultsRecord], folder: Path, composite: str = COMPOSITE_ORDER[0]) -> list[Path]:
+    """Composite score against ImageNet top-1, one point per model (PNG + SVG files)."""
     fig, ax = plt.subplots(figsize=(5.5, 4.5))
     missing = []
     for record in records:
@@ -85,6 +87,7 @@ def plot_composite_vs_imagenet(records: Sequence[ResultsRecord], folder: Path, c
 
 
 def plot_layers(records: Sequence[ResultsRecord], folder: Path) -> list[Path]:
+    """Per-layer score curves of each benchmark's layer selection (PNG + SVG files)."""
     curves: dict[str, list[tuple[str, dict[str, float]]]] = {}
     for record in records:
         for r in record.scores:

@@ -32,6 +32,7 @@ def _model_key(record: ResultsRecord) -> str:
 
 
 def model_label(record: ResultsRecord) -> str:
+    """How a model is named in tables and plots: its identifier and any non-default options."""
     return _model_key(record)
 
 
@@ -59,6 +60,7 @@ def comparison_table(records: Sequence[ResultsRecord]) -> pd.DataFrame:
 
 
 def format_value(value: object, digits: int = 3) -> str:
+    """A table cell: floats to ``digits`` places, None and NaN as a dash."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
     if isinstance(value, float):

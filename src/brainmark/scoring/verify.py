@@ -4,16 +4,18 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterable, Iterator, TypeVar
 
 from brainmark.scoring.results import ResultsRecord
 
+T = TypeVar("T")
 #: The numbers compared for each score.
 FIELDS = ("raw", "error", "ceiling", "ceiling_error", "ceiled", "ceiled_error")
 
 
 @dataclass(frozen=True)
 class Difference:
+    """One value that differs between the recorded and the recomputed record."""
     item: str
     field: str
     recorded: Any
@@ -23,6 +25,7 @@ class Difference:
 
 @dataclass
 class VerifyReport:
+    """The outcome of a verification: the differences and how many values were compared."""
     differences: list[Difference] = field(default_factory=list)
     compared: int = 0
     n_scores: int = 0
@@ -30,6 +33,7 @@ class VerifyReport:
 
     @property
     def identical(self) -> bool:
+        """Whether no difference was found."""
         return not self.differences
 
 
@@ -42,25 +46,27 @@ def _same(a: float, b: float, tolerance: float) -> bool:
 def compare_records(recorded: ResultsRecord, recomputed: ResultsRecord, tolerance: float = 0.0) -> VerifyReport:
     """Every score field, benchmark version, committed layer and composite of ``recorded`` vs ``recomputed``."""
     report = VerifyReport(n_scores=len(recorded.scores), n_composites=len(recorded.composites))
-    new_scores = {s.benchmark: s for s in recomputed.scores}
-    for old in recorded.scores:
-        new = new_scores.get(old.benchmark)
-        if new is None:
-            report.differences.append(Difference(old.benchmark, "missing", "present", "absent", None))
-            continue
+    for item, old, new in _found_again(report, recorded.scores, recomputed.scores, lambda s: s.benchmark):
         for name, a, b in (("benchmark_version", old.benchmark_version, new.benchmark_version), ("layer", old.layer, new.layer)):
             report.compared += 1
             if a != b:
-                report.differences.append(Difference(old.benchmark, name, a, b, None))
-        _compare_scores(report, old.benchmark, old.score, new.score, tolerance)
-    new_composites = {c.identifier: c for c in recomputed.composites}
-    for old in recorded.composites:
-        new = new_composites.get(old.identifier)
-        if new is None:
-            report.differences.append(Difference(old.identifier, "missing", "present", "absent", None))
-            continue
-        _compare_scores(report, old.identifier, old.score, new.score, tolerance)
+                report.differences.append(Difference(item, name, a, b, None))
+        _compare_scores(report, item, old.score, new.score, tolerance)
+    for item, old, new in _found_again(report, recorded.composites, recomputed.composites, lambda c: c.identifier):
+        _compare_scores(report, item, old.score, new.score, tolerance)
     return report
+
+
+def _found_again(report: VerifyReport, recorded: Iterable[T], recomputed: Iterable[T],
+                 key: Callable[[T], str]) -> Iterator[tuple[str, T, T]]:
+    """(key, recorded, recomputed) of each recorded entry; one that was not recomputed is a ``missing`` difference."""
+    by_key = {key(entry): entry for entry in recomputed}
+    for old in recorded:
+        new = by_key.get(key(old))
+        if new is None:
+            report.differences.append(Difference(key(old), "missing", "present", "absent", None))
+            continue
+        yield key(old), old, new
 
 
 def _compare_scores(report: VerifyReport, item: str, old: Any, new: Any, tolerance: float) -> None:

@@ -11,6 +11,7 @@ config = context.config
 
 
 def run_migrations() -> None:
+    """Run the migrations on the configured connection, or on an engine for the configured URL."""
     connection = config.attributes.get("connection")
     if connection is not None:
         context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)

@@ -53,6 +53,7 @@ class RidgePerTarget:
         self.max_batch_bytes = max_batch_bytes
 
     def fit(self, X: np.ndarray, Y: np.ndarray) -> "RidgePerTarget":
+        """Fit one ridge penalty per target column (chosen by leave-one-out or GCV) on ``X``, ``Y``."""
         if self.selection not in SELECTIONS:
             raise MetricInputError(f"unknown penalty selection {self.selection!r}; choose one of {', '.join(SELECTIONS)}")
         X = np.asarray(X, dtype=float)
@@ -97,6 +98,7 @@ class RidgePerTarget:
         return self
 
     def predict(self, X: np.ndarray) -> np.ndarray:
+        """Predictions for ``X`` (stimuli x features) from the fitted dual coefficients."""
         Xc = np.asarray(X, dtype=float) - self.x_mean_
         A = (Xc @ self._Xc.T) @ self._U if Xc.shape[1] >= self._Xc.shape[0] else Xc @ (self._Xc.T @ self._U)
         return A @ self._dual + self.y_mean_
@@ -106,6 +108,7 @@ class LinearRegressionLS:
     """Ordinary least squares with intercept (minimum-norm solution when features outnumber stimuli)."""
 
     def fit(self, X: np.ndarray, Y: np.ndarray) -> "LinearRegressionLS":
+        """Fit ordinary least squares (minimum-norm, with intercept) on ``X``, ``Y``."""
         X = np.asarray(X, dtype=float)
         Y = np.asarray(Y, dtype=float)
         self.x_mean_, self.y_mean_ = X.mean(axis=0), Y.mean(axis=0)
@@ -115,4 +118,5 @@ class LinearRegressionLS:
         return self
 
     def predict(self, X: np.ndarray) -> np.ndarray:
+        """Predictions for ``X`` (stimuli x features)."""
         return (np.asarray(X, dtype=float) - self.x_mean_) @ self.coef_ + self.y_mean_

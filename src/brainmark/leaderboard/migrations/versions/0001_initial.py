@@ -14,6 +14,19 @@ depends_on = None
 
 
 def upgrade() -> None:
+    """Create the tables, referenced ones first."""
+    _create_users_and_models()
+    _create_benchmarks_and_scores()
+    _create_submissions_and_jobs()
+
+
+def downgrade() -> None:
+    """Drop every table, referencing ones first."""
+    for table in ("jobs", "submissions", "composites", "scores", "benchmarks", "models", "users"):
+        op.drop_table(table)
+
+
+def _create_users_and_models() -> None:
     op.create_table(
         "users",
         sa.Column("id", sa.Integer, primary_key=True),
@@ -32,6 +45,9 @@ def upgrade() -> None:
         sa.Column("record_created", sa.String(40), nullable=True),
         sa.Column("created", sa.DateTime, nullable=False),
     )
+
+
+def _create_benchmarks_and_scores() -> None:
     op.create_table(
         "benchmarks",
         sa.Column("id", sa.Integer, primary_key=True),
@@ -73,6 +89,9 @@ def upgrade() -> None:
         sa.Column("ceiled", sa.Float, nullable=True),
         sa.UniqueConstraint("model_id", "identifier", "version", name="uq_composite_model"),
     )
+
+
+def _create_submissions_and_jobs() -> None:
     op.create_table(
         "submissions",
         sa.Column("id", sa.Integer, primary_key=True),
@@ -102,8 +121,3 @@ def upgrade() -> None:
         sa.Column("started", sa.DateTime, nullable=True),
         sa.Column("finished", sa.DateTime, nullable=True),
     )
-
-
-def downgrade() -> None:
-    for table in ("jobs", "submissions", "composites", "scores", "benchmarks", "models", "users"):
-        op.drop_table(table)
