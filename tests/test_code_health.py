@@ -20,10 +20,6 @@ KNOWN: dict[tuple[str, str, str], str] = {
     ("src/brainmark/metrics/neural/pls.py", "docstring", "PLSFit.predict"): "parity",
     ("src/brainmark/metrics/neural/pls.py", "docstring", "PLSRegression.fit"): "parity",
     ("src/brainmark/metrics/neural/pls.py", "docstring", "PLSRegression.predict"): "parity",
-    ("src/brainmark/data/registry.py", "docstring", "DatasetEntry.load"): "lead: registries",
-    ("src/brainmark/data/registry.py", "docstring", "DatasetEntry.size"): "lead: registries",
-    ("src/brainmark/data/registry.py", "docstring", "Files.file"): "lead: registries",
-    ("src/brainmark/data/registry.py", "docstring", "Files.names"): "lead: registries",
 }
 
 

@@ -123,13 +123,17 @@ def test_same_data_gives_the_same_draws_for_two_models_and_the_ceiling_moves_wit
     scheme = BootstrapScheme(200)
     assert resampling_key(a.resampler, scheme) == resampling_key(b.resampler, scheme)
     ceiling = brainmark.load_ceiling("internal_consistency").compute(target)
-    joint = bootstrap_ceiled(a.resampler, ceiling.resampler, ceiling_value=ceiling.score.raw,
-                             convention="explained-variance", scheme=scheme)
-    fixed = bootstrap_ceiled(a.resampler, None, ceiling_value=ceiling.score.raw, convention="explained-variance",
-                             scheme=scheme)
-    np.testing.assert_array_equal(joint.raw, fixed.raw)  # the same draws for the score...
-    assert np.std(joint.ceiling) > 0 and joint.record["ceiling_resampled"]  # ...and the ceiling moves with them
-    assert joint.record["resampled"] == {"stimuli": 80, "neuroid": 7}
-    low, high = joint.interval
+    raw_twice = [bootstrap_ceiled(a.resampler, scheme=scheme).replicates for _ in range(2)]
+    np.testing.assert_array_equal(*raw_twice)  # the same seed, the same draws
+    raw_ceiling = bootstrap_ceiled(ceiling.resampler, scheme=scheme).replicates
     point = a.score.raw**2 / ceiling.score.raw
+    joint = bootstrap_ceiled(a.resampler, ceiling.resampler, point=point, ceiling_value=ceiling.score.raw,
+                             convention="explained-variance", scheme=scheme)
+    # the ceiling is resampled on the very draws of the score: ceiled_b = raw_b^2 / ceiling_b
+    np.testing.assert_allclose(joint.replicates, raw_twice[0] ** 2 / raw_ceiling)
+    fixed = bootstrap_ceiled(a.resampler, None, point=point, ceiling_value=ceiling.score.raw,
+                             convention="explained-variance", scheme=scheme)
+    np.testing.assert_allclose(fixed.replicates, raw_twice[0] ** 2 / ceiling.score.raw)
+    assert joint.record["ceiling_resampled"] and joint.record["resampled"] == {"stimuli": 80, "neuroid": 7}
+    low, high = joint.interval
     assert low < point < high

@@ -36,6 +36,7 @@ class Files:
         self._by_name = {f.name: f for f in entry.files}
 
     def file(self, name: str) -> DataFile:
+        """The registered file ``name`` of this entry."""
         try:
             return self._by_name[name]
         except KeyError:
@@ -50,6 +51,7 @@ class Files:
         return self._store.extract(self.file(name))
 
     def names(self) -> list[str]:
+        """The names of this entry's registered files."""
         return list(self._by_name)
 
 
@@ -86,9 +88,11 @@ class DatasetEntry:
 
     @property
     def size(self) -> int:
+        """Total size in bytes of the entry's files (as registered)."""
         return sum(f.size or 0 for f in self.files)
 
     def load(self, store: Store | None = None) -> Any:
+        """Build the dataset or stimulus set from its files, resolved through ``store``."""
         return self.loader(Files(self, store or default_store()))
 
     def fetch(self, store: Store | None = None, *, verify: bool = True) -> list[Path]:
