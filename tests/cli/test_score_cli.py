@@ -30,7 +30,8 @@ def test_score_output_verify_and_report(shared_data, brainmark_home, tmp_path):
     for text in ("Coggan2024.V1-rsa", "Geirhos2021edge-error_consistency", "brainscore2018", "hierarchical", "ceiled"):
         assert text in result.output
     assert max(len(line) for line in result.output.splitlines()) <= 80  # not a terminal: fitted to 80 columns
-    assert "not shown at 80 columns: layer, time" in result.output
+    assert "not shown at 80 columns: ceiling, error, layer, time" in result.output
+    assert "interval" in result.output and "95% bootstrap of the ceiled value" in result.output
     record = json.loads(out.read_text())
     assert record["schema"] == "brainmark.results/1" and len(record["scores"]) == 2
     assert all(s["layer"] for s in record["scores"])  # what the narrow table leaves out is in the JSON

@@ -70,9 +70,10 @@ def benchmark_reliability(split_half: np.ndarray) -> tuple[float, int]:
 def zscore_mean(values: np.ndarray) -> np.ndarray:
     """Per benchmark (rows of ``values``, benchmarks x models [x B]) z-scored across models, then the mean."""
     v = np.asarray(values, dtype=float)
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a benchmark on which all models tie has no z-scores
         z = (v - v.mean(axis=1, keepdims=True)) / v.std(axis=1, keepdims=True)
-    return np.nanmean(np.where(np.isfinite(z), z, np.nan), axis=0)
+        return np.nanmean(np.where(np.isfinite(z), z, np.nan), axis=0)
 
 
 def mean_rank(values: np.ndarray) -> np.ndarray:
