@@ -32,7 +32,11 @@ _CHUNK_CELLS = 2_000_000  # stimuli x units x resamples per chunk stays near thi
 
 @runtime_checkable
 class Resampler(Protocol):
-    """What a metric's computation offers the bootstrap (see the module docstring)."""
+    """What a metric's computation offers the bootstrap (see the module docstring).
+
+    A resampler may also set ``block_rows``: how many resamples it prefers per call (memory, cache); the draws do
+    not depend on it.
+    """
 
     stimulus_ids: Sequence[str]
     unit_ids: Sequence[str]
@@ -145,11 +149,13 @@ class _Evaluator:
         return apply_ceiling(raw, ceiling, self.convention)
 
     def three_ways(self, stimuli: np.ndarray, units: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(joint, stimulus-only, unit-only) values of one chunk of draws, in one call of each resampler."""
+        """(joint, stimulus-only, unit-only) values of one chunk of draws, in blocks of the resamplers' size."""
         b = stimuli.shape[0]
         all_stimuli = np.concatenate([stimuli, stimuli, np.ones_like(stimuli)])
         all_units = np.concatenate([units, np.ones_like(units), units])
-        values = self(all_stimuli, all_units)
+        block = int(min(getattr(r, "block_rows", b) for r in (self.score, self.ceiling) if r is not None)) or b
+        values = np.concatenate([self(all_stimuli[i:i + block], all_units[i:i + block])
+                                 for i in range(0, 3 * b, block)])
         return values[:b], values[b:2 * b], values[2 * b:]
 
 

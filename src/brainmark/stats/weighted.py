@@ -110,22 +110,50 @@ def weighted_midranks(values: np.ndarray, weights: np.ndarray, order: np.ndarray
         ranks[:, order] = ranks_sorted
         return ranks
     v = np.broadcast_to(values, w.shape)
-    order = np.argsort(v, axis=1, kind="stable")
-    sv = np.take_along_axis(v, order, axis=1)
-    sw = np.take_along_axis(w, order, axis=1)
-    cum = np.cumsum(sw, axis=1)
-    ranks_sorted = cum - (sw - 1) / 2
-    starts = np.ones(sv.shape, dtype=bool)
-    starts[:, 1:] = sv[:, 1:] != sv[:, :-1]
-    rows = np.flatnonzero(~starts.all(axis=1))  # only rows with ties need the group scans
-    if rows.size:
-        st, c, s_w = starts[rows], cum[rows], sw[rows]
-        ends = np.ones(st.shape, dtype=bool)
-        ends[:, :-1] = st[:, 1:]
-        # cumulative weight at the end of each entry's tie group, and before its start (cum is non-decreasing)
-        end_cum = np.minimum.accumulate(np.where(ends, c, np.inf)[:, ::-1], axis=1)[:, ::-1]
-        start_cum = np.maximum.accumulate(np.where(st, c - s_w, -np.inf), axis=1)
-        ranks_sorted[rows] = start_cum + (end_cum - start_cum + 1) / 2
-    ranks = np.empty_like(cum)
-    np.put_along_axis(ranks, order, ranks_sorted, axis=1)
-    return ranks
+    b, m = w.shape
+    flat = (np.argsort(v, axis=1) + (np.arange(b) * m)[:, None]).ravel()  # row-wise sort (ties need no order)
+    sv, sw = v.ravel()[flat], w.ravel()[flat]
+    starts = np.ones(sv.size, dtype=bool)  # a tie group starts at each row start and where the value changes
+    starts[1:] = sv[1:] != sv[:-1]
+    starts[::m] = True
+    first = np.flatnonzero(starts)
+    group = np.cumsum(starts) - 1
+    totals = np.add.reduceat(sw, first)  # weight of each tie group
+    before = np.cumsum(sw) - sw  # weight before each entry (row-local after subtracting the row's offset)
+    row_offset = np.repeat(before[::m], m)
+    ranks_sorted = (before[first] - row_offset[first])[group] + (totals[group] + 1) / 2
+    ranks = np.empty(sv.size)
+    ranks[flat] = ranks_sorted
+    return ranks.reshape(b, m)
+
+
+class FixedOrder:
+    """A fixed vector's sort order and tie structure, to get its weighted midranks under many weightings fast.
+
+    ``FixedOrder(v).midranks(weights)`` equals ``weighted_midranks(v, weights)``; the sort, its inverse and the tie
+    groups are computed once.
+    """
+
+    def __init__(self, values: np.ndarray) -> None:
+        values = np.asarray(values, dtype=float)
+        self.order = np.argsort(values, kind="stable")
+        self.inverse = np.empty_like(self.order)
+        self.inverse[self.order] = np.arange(len(values))
+        sv = values[self.order]
+        starts = np.ones(sv.shape, dtype=bool)
+        starts[1:] = sv[1:] != sv[:-1]
+        ends = np.append(starts[1:], True)
+        group = np.cumsum(starts) - 1
+        self.tied = np.flatnonzero(np.bincount(group)[group] > 1)  # sorted positions in tie groups (usually few)
+        self.first = np.flatnonzero(starts)[group[self.tied]]
+        self.last = np.flatnonzero(ends)[group[self.tied]]
+
+    def midranks(self, weights: np.ndarray) -> np.ndarray:
+        """Weighted midranks of the vector under each row of ``weights`` (B x m)."""
+        sw = np.asarray(weights, dtype=float)[:, self.order]
+        cum = np.cumsum(sw, axis=1)
+        ranks = cum - (sw - 1) / 2  # an untied entry's copies occupy ranks (cum - sw, cum]
+        if self.tied.size:
+            start = cum[:, self.first] - sw[:, self.first]
+            ranks[:, self.tied] = start + (cum[:, self.last] - start + 1) / 2
+        return ranks[:, self.inverse]

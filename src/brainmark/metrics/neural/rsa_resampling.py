@@ -9,12 +9,10 @@ with the weighted mean of the *other* subjects drawn (its own copies excluded).
 """
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 
 from brainmark.metrics.neural.rsa import kendall_tau_a
-from brainmark.stats.weighted import weighted_mean, weighted_midranks, weighted_pearson_vectors
+from brainmark.stats.weighted import FixedOrder, weighted_mean, weighted_midranks, weighted_pearson_vectors
 
 
 def pair_weights(stimulus_counts: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
@@ -22,7 +20,9 @@ def pair_weights(stimulus_counts: np.ndarray, rows: np.ndarray, cols: np.ndarray
     return stimulus_counts[:, rows].astype(float) * stimulus_counts[:, cols]
 
 
-def _ranks(vector: np.ndarray, weights: np.ndarray, order: np.ndarray | None) -> np.ndarray:
+def _ranks(vector: np.ndarray, weights: np.ndarray, order: "FixedOrder | np.ndarray | None") -> np.ndarray:
+    if isinstance(order, FixedOrder):
+        return order.midranks(weights)
     return weighted_midranks(vector, weights, order)
 
 
@@ -40,8 +40,21 @@ def compare_weighted(x: np.ndarray, y: np.ndarray, weights: np.ndarray, comparat
                        for b in range(weights.shape[0])])
 
 
-def _order(vector: np.ndarray) -> np.ndarray:
-    return np.argsort(vector, kind="stable")
+def _order(vector: np.ndarray) -> FixedOrder:
+    return FixedOrder(vector)
+
+
+#: Entries x resamples per resampler call: (resamples x entries) arrays of this size stay in the CPU cache.
+_BLOCK_CELLS = 100_000
+
+
+def _block_rows(n_entries: int) -> int:
+    return max(1, _BLOCK_CELLS // max(1, n_entries))
+
+
+def _unit_only(stimulus_counts: np.ndarray) -> np.ndarray:
+    """Rows whose stimuli are all drawn once (the unit-only resamples): their entries keep their point values."""
+    return (stimulus_counts == 1).all(axis=1)
 
 
 class RSAResampler:
@@ -57,18 +70,34 @@ class RSAResampler:
         self.description = (f"stimuli (RDM entries of distinct resampled stimuli) and subjects, jointly; "
                             f"{comparator} per subject, weighted mean over subjects")
         self._orders = [_order(model), *[_order(v) for v in subjects]]
+        self.block_rows = _block_rows(len(rows))
+        self._point = self._per_subject(np.ones((1, len(rows))), np.ones((1, len(subjects)), dtype=bool))[0]
+
+    def _per_subject(self, c: np.ndarray, drawn: np.ndarray) -> np.ndarray:
+        """Comparator per row and subject (NaN where the subject was not drawn in that row)."""
+        out = np.full(drawn.shape, np.nan)
+        ranked = self.comparator == "spearman"
+        model = _ranks(self.model, c, self._orders[0]) if ranked else self.model
+        for s, (v, o) in enumerate(zip(self.subjects, self._orders[1:])):
+            rows = np.flatnonzero(drawn[:, s])
+            if not rows.size:
+                continue
+            rows = slice(None) if rows.size == drawn.shape[0] else rows  # a slice avoids copying (B x entries)
+            if self.comparator == "kendall_tau_a":
+                out[rows, s] = compare_weighted(self.model, v, c[rows], self.comparator)
+                continue
+            m = model[rows] if ranked else model
+            out[rows, s] = weighted_pearson_vectors(m, _ranks(v, c[rows], o) if ranked else v, c[rows])
+        return out
 
     def resample(self, stimulus_counts: np.ndarray, unit_counts: np.ndarray) -> np.ndarray:
         """The RSA score (mean over subjects) under each resample."""
-        c = pair_weights(stimulus_counts, self.rows, self.cols)
-        if self.comparator == "kendall_tau_a":
-            per = [compare_weighted(self.model, v, c, self.comparator) for v in self.subjects]
-        else:  # Spearman: each vector's weighted midranks once, then weighted Pearson
-            ranked = self.comparator == "spearman"
-            model = _ranks(self.model, c, self._orders[0]) if ranked else self.model
-            per = [weighted_pearson_vectors(model, _ranks(v, c, o) if ranked else v, c)
-                   for v, o in zip(self.subjects, self._orders[1:])]
-        return weighted_mean(np.stack(per, axis=1), unit_counts)
+        per = np.broadcast_to(self._point, unit_counts.shape).copy()
+        moved = ~_unit_only(stimulus_counts)
+        if moved.any():
+            c = pair_weights(stimulus_counts[moved], self.rows, self.cols)
+            per[moved] = self._per_subject(c, unit_counts[moved] > 0)
+        return weighted_mean(per, unit_counts)
 
 
 class RDMCeilingResampler:
@@ -84,25 +113,42 @@ class RDMCeilingResampler:
         self.description = (f"stimuli and subjects, jointly; each drawn subject vs the weighted mean of the other "
                             f"drawn subjects ({comparator}{', rank-pooled' if comparator == 'spearman' else ''})")
         self._orders = [_order(v) for v in subjects]
+        self.block_rows = _block_rows(len(rows))
+        self._by_units: dict[tuple, float] = {}  # unit-only resamples: the value depends on the unit counts only
 
-    def resample(self, stimulus_counts: np.ndarray, unit_counts: np.ndarray) -> np.ndarray:
-        """The lower-bound noise ceiling under each resample (NaN when fewer than two distinct subjects are drawn)."""
-        c = pair_weights(stimulus_counts, self.rows, self.cols)
-        u = np.asarray(unit_counts, dtype=float)
+    def _lower_bounds(self, c: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """Each drawn subject against the others, per row (B x subjects; NaN where not drawn or alone)."""
         pooled = [_ranks(v, c, o) if self.comparator == "spearman" else np.broadcast_to(v, c.shape)
                   for v, o in zip(self.subjects, self._orders)]
         total = sum(u[:, [s]] * p for s, p in enumerate(pooled))
         others_weight = u.sum(axis=1, keepdims=True) - u
         lower = np.full(u.shape, np.nan)
         for s, p in enumerate(pooled):
-            with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)
-                others = (total - u[:, [s]] * p) / others_weight[:, [s]]
-            ok = (u[:, s] > 0) & (others_weight[:, s] > 0)
-            if not ok.any():
+            ok = np.flatnonzero((u[:, s] > 0) & (others_weight[:, s] > 0))
+            if not ok.size:
                 continue
+            rows = slice(None) if ok.size == u.shape[0] else ok  # a slice avoids copying (B x entries) arrays
+            others = total[rows] - u[rows, s][:, None] * p[rows]  # the others' summed ranks (or values)
             if self.comparator == "spearman":  # p holds ranks already; the pooled ranks are ranked per resample
-                lower[ok, s] = weighted_pearson_vectors(p[ok], _ranks(others[ok], c[ok], None), c[ok])
+                lower[rows, s] = weighted_pearson_vectors(p[rows], weighted_midranks(others, c[rows]), c[rows])
             else:
-                lower[ok, s] = compare_weighted(p[ok], others[ok], c[ok], self.comparator)
-        return weighted_mean(lower, u)
+                lower[rows, s] = compare_weighted(p[rows], others / others_weight[rows, s][:, None], c[rows],
+                                                  self.comparator)
+        return lower
+
+    def resample(self, stimulus_counts: np.ndarray, unit_counts: np.ndarray) -> np.ndarray:
+        """The lower-bound noise ceiling under each resample (NaN when fewer than two distinct subjects are drawn)."""
+        u = np.asarray(unit_counts, dtype=float)
+        out = np.empty(u.shape[0])
+        fixed = _unit_only(stimulus_counts)
+        for row in np.flatnonzero(fixed):
+            key = tuple(u[row])
+            if key not in self._by_units:
+                ones = np.ones((1, len(self.rows)))
+                self._by_units[key] = float(weighted_mean(self._lower_bounds(ones, u[[row]]), u[[row]])[0])
+            out[row] = self._by_units[key]
+        moved = np.flatnonzero(~fixed)
+        if moved.size:
+            c = pair_weights(stimulus_counts[moved], self.rows, self.cols)
+            out[moved] = weighted_mean(self._lower_bounds(c, u[moved]), u[moved])
+        return out
