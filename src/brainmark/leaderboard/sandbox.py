@@ -13,8 +13,10 @@ time of the tree and wall time (watched; past either everything is killed), file
 """
 from __future__ import annotations
 
+import functools
 import os
 import shlex
+import shutil
 import signal
 import subprocess
 import sys
@@ -145,6 +147,7 @@ class Sandbox:
         self.proc: subprocess.Popen | None = None
         self.notes: list[str] = []
         self.stopped: str | None = None
+        self.accounting = "none (unsandboxed)" if unsandboxed else "PSS accounting"
         self._start = 0.0
         self._stderr: IO[str] | None = None
         self._stdout: IO[str] | None = None
@@ -188,6 +191,7 @@ class Sandbox:
         if os.geteuid() == 0:
             try:
                 self.cgroup = open_job_cgroup(self.slot.cgroup_name, self.limits.memory_bytes, self.limits.processes)
+                self.accounting = f"cgroup v{self.cgroup.version}"
             except CgroupError as exc:
                 self.notes.append(f"no cgroup ({exc}); memory counted as PSS, processes limited by RLIMIT_NPROC")
         else:
@@ -383,3 +387,24 @@ def run_sandboxed(argv: list[str], limits: Limits = Limits(), *, unsandboxed: bo
             setup(box)
         box.start(argv)
         return box.wait()
+
+
+@functools.lru_cache(maxsize=1)
+def unavailable_reason() -> str | None:
+    """Why untrusted code cannot be sandboxed on this machine (None: it can). Probed once per process."""
+    if not sys.platform.startswith("linux"):
+        return f"the sandbox needs Linux namespaces; this is {sys.platform}"
+    missing = [tool for tool in ("bwrap", "prlimit", "setpriv", "unshare") if shutil.which(tool) is None]
+    if missing:
+        return f"missing {', '.join(missing)} (install the bubblewrap and util-linux packages)"
+    try:
+        seccomp.filter_program()
+    except seccomp.SeccompUnavailable as exc:
+        return str(exc)
+    try:
+        result = run_sandboxed([sys.executable, "-s", "-c", "import brainmark"], Limits(seconds=60))
+    except (OSError, SandboxError, RuntimeError) as exc:
+        return f"the sandbox cannot be set up: {exc}"
+    if result.returncode != 0:
+        return f"a test run in the sandbox failed ({result.describe()}): {result.stderr.strip()[-500:]}"
+    return None
