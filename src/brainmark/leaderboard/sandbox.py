@@ -223,8 +223,9 @@ class Sandbox:
     def _prlimit(self) -> list[str]:
         cpu = int(self.limits.cpu) + 1
         cmd = ["prlimit", f"--cpu={cpu}:{cpu + 5}", f"--fsize={self.limits.file_bytes}", "--core=0"]
-        if self.slot.uid is not None:  # per-slot uid: the process count is this job's alone
-            cmd.append(f"--nproc={self.limits.processes}")
+        if self.slot.uid is not None:  # per-slot uid: the count is this job's alone (a backstop to pids.max)
+            slack = 16 if self.cgroup is not None else 0
+            cmd.append(f"--nproc={self.limits.processes + slack}")
         return [*cmd, "--"]
 
     def command(self, argv: list[str], seccomp_fd: int) -> list[str]:
@@ -295,7 +296,7 @@ class Sandbox:
         use = self.usage()
         if self.cgroup is None and use.memory_bytes > limits.memory_bytes:
             return f"memory limit exceeded ({use.memory_bytes / 2**20:.0f} MiB > {limits.memory_bytes / 2**20:.0f} MiB)"
-        if self.cgroup is None and use.processes >= limits.processes:
+        if self.cgroup is None and use.processes >= limits.processes - 2:  # bwrap's two count towards the uid too
             return f"process limit reached ({use.processes} processes)"
         if use.cpu_seconds > limits.cpu:
             return f"CPU time limit exceeded ({use.cpu_seconds:.1f} s > {limits.cpu:g} s)"
