@@ -109,3 +109,11 @@ def run_job(spec: dict[str, Any]) -> dict[str, Any]:
         return _score_zoo(spec)
     except Exception as exc:  # reported to the submitter, the worker lives on
         return {"ok": False, "record": None, "log": f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}"}
+
+
+def sandbox_probe() -> str | None:
+    """Why this worker cannot sandbox uploaded code (None: it can); also cleans stale slots (run at start)."""
+    reason = unavailable_reason()
+    if reason is None:
+        sweep_once()
+    return reason

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 import secrets
 from dataclasses import dataclass, field
 from typing import Any, Iterable
@@ -19,6 +20,8 @@ from brainmark.leaderboard.db import Benchmark, CompositeRow, Model, ScoreRow, U
 from brainmark.scoring.results import ResultsRecord
 
 TOKEN_BYTES = 32
+#: User names namespace uploaded models (``alice/my-net``), so they are restricted to safe characters.
+USER_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,39}$")
 
 
 class LeaderboardError(BrainmarkError):
@@ -37,8 +40,9 @@ def hash_token(token: str) -> str:
 def add_user(session: Session, name: str) -> str:
     """Create user ``name`` and return their new API token (shown once; only its hash is stored)."""
     name = name.strip()
-    if not name or len(name) > 100:
-        raise LeaderboardError("a user name must be 1-100 characters")
+    if not USER_NAME_RE.match(name):
+        raise LeaderboardError(f"bad user name {name!r}: use 1-40 letters, digits, '.', '_' or '-', starting with a "
+                               "letter or digit")
     if session.scalar(select(User).where(User.name == name)) is not None:
         raise LeaderboardError(f"user {name!r} exists already; pick another name")
     token = secrets.token_urlsafe(TOKEN_BYTES)
