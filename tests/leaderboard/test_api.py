@@ -59,6 +59,19 @@ def auth(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
+ORIGIN = {"Origin": "https://testserver"}
+
+
+def browser(app) -> TestClient:  # noqa: ANN001
+    """A TestClient on https (so the Secure session cookie is kept, as a browser would)."""
+    return TestClient(app, base_url="https://testserver")
+
+
+def sign_in(client: TestClient, token: str) -> None:
+    response = client.post("/login", data={"token": token, "next": "/"}, headers=ORIGIN, follow_redirects=False)
+    assert response.status_code == 303, response.text
+
+
 def wait_for(client: TestClient, submission_id: int, token: str, timeout: float = 120) -> dict:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -70,7 +83,7 @@ def wait_for(client: TestClient, submission_id: int, token: str, timeout: float 
 
 
 def test_requests_without_a_valid_token_get_401(sqlite_url, users):
-    client = TestClient(web.create_app(sqlite_url, default_benchmarks=BENCHMARKS))
+    client = browser(web.create_app(sqlite_url, default_benchmarks=BENCHMARKS))
     for method, path, kwargs in [
         ("post", "/api/submissions", {"json": {"model_identifier": "alexnet"}}),
         ("post", "/api/submissions/upload", {"files": {"package": ("p.zip", package_zip("x", "def build(): pass"))}}),
@@ -81,7 +94,12 @@ def test_requests_without_a_valid_token_get_401(sqlite_url, users):
         assert getattr(client, method)(path, **kwargs).status_code == 401
         assert getattr(client, method)(path, headers=auth("not-a-token"), **kwargs).status_code == 401
     assert client.get("/api/me", headers=auth(users["alice"])).json() == {"name": "alice"}
-    assert client.post("/submit", data={"token": "wrong", "model_identifier": "alexnet"}).status_code == 401
+    assert client.post("/submit", data={"model_identifier": "alexnet"}, headers=ORIGIN).status_code == 401
+    # the raw API token in a cookie (the old fallback) is accepted neither by the API nor by the pages
+    client.cookies.set("brainmark_token", users["alice"])
+    client.cookies.set("brainmark_session", users["alice"])
+    assert client.get("/api/me").status_code == 401
+    assert client.post("/submit", data={"model_identifier": "alexnet"}, headers=ORIGIN).status_code == 401
 
 
 def test_private_models_are_hidden_from_other_users(sqlite_url, users, make_record):
@@ -91,15 +109,22 @@ def test_private_models_are_hidden_from_other_users(sqlite_url, users, make_reco
 
         import_record(session, make_record("secret-net", {"B": 0.5}), owner=authenticate(session, users["alice"]), public=False)
         import_record(session, make_record("open-net", {"B": 0.4}))
-    client = TestClient(app)
-    for headers in ({}, auth(users["bob"])):
+    for who in (None, "bob"):
+        client = browser(app)
+        headers = auth(users[who]) if who else {}
+        if who:
+            sign_in(client, users[who])
         for path in ("/api/models/secret-net", "/models/secret-net", "/models/secret-net.json"):
             assert client.get(path, headers=headers).status_code == 404
         assert [m["identifier"] for m in client.get("/api/leaderboard", headers=headers).json()["models"]] == ["open-net"]
         assert "secret-net" not in client.get("/", headers=headers).text
+    client = browser(app)
     alice = auth(users["alice"])
     assert client.get("/api/models/secret-net", headers=alice).json()["public"] is False
-    assert client.get("/models/secret-net", headers=alice).status_code == 200
+    assert client.get("/models/secret-net", headers=alice).status_code == 404  # pages ignore bearer tokens
+    sign_in(client, users["alice"])
+    assert client.get("/models/secret-net").status_code == 200
+    assert client.get("/api/models/secret-net").status_code == 404  # ... and the API ignores the session cookie
     assert client.get("/api/leaderboard", headers=alice).json()["count"] == 2
 
 
@@ -126,7 +151,6 @@ def test_bad_uploads_are_rejected_by_the_api(sqlite_url, users, monkeypatch):
         zf.writestr(info, "/etc/shadow")
     response = upload(buf.getvalue())
     assert response.status_code == 400 and "symbolic link" in response.json()["detail"]
-    monkeypatch.setattr(web, "MAX_BYTES", 2048)
     monkeypatch.setattr(uploads, "MAX_BYTES", 2048)
     response = upload(package_zip("big", "x = 1\n" + "#" * 10_000))
     assert response.status_code == 413

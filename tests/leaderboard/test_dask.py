@@ -36,8 +36,41 @@ def test_dask_executor_follows_the_executor_protocol(cluster):
     assert cluster.submit(square, 7).result() == 49
     assert cluster.gather([cluster.submit(square, i) for i in range(4)]) == [0, 1, 4, 9]
     workers = cluster.client.scheduler_info()["workers"]
-    assert len(workers) == 2 and all(w.startswith("tcp://127.0.0.1:") for w in workers)
+    assert len(workers) == 2 and all(w.startswith("tls://127.0.0.1:") for w in workers)
     assert len(set(cluster.client.run(os.getpid).values())) == 2  # two separate worker processes
+
+
+def test_the_scheduler_refuses_clients_without_its_certificate(cluster):
+    from distributed import Client
+    from distributed.security import Security
+
+    address = cluster.scheduler_address
+    assert address.startswith("tls://127.0.0.1:")
+    for security in (None, Security.temporary()):  # no credentials; a certificate of another authority
+        with pytest.raises(Exception):
+            Client(address, timeout="3s", security=security)
+    host, port = address.removeprefix("tls://").rsplit(":", 1)
+    import socket
+
+    with socket.create_connection((host, int(port)), timeout=3) as raw:  # a plain-TCP Dask message goes nowhere
+        raw.sendall(b"\x00" * 64)
+        raw.settimeout(3)
+        try:
+            reply = raw.recv(100)
+        except (ConnectionResetError, socket.timeout):
+            reply = b""
+        assert b"run_function" not in reply
+    assert cluster.submit(square, 5).result() == 25  # still serving its own client
+
+
+def test_a_plain_tcp_scheduler_is_refused_unless_explicitly_allowed():
+    from brainmark.compute.dask import InsecureSchedulerError, remote_security
+
+    with pytest.raises(InsecureSchedulerError, match="insecure-scheduler"):
+        DaskExecutor(scheduler="tcp://127.0.0.1:1").client
+    with pytest.raises(InsecureSchedulerError, match="certificates"):
+        remote_security("tls://127.0.0.1:1")
+    assert remote_security("tcp://127.0.0.1:1", allow_insecure=True) is None
 
 
 @pytest.mark.slow

@@ -65,6 +65,8 @@ class DaskExecutor:
         self.retries = retries
         self.security = security
         self.allow_insecure = allow_insecure
+        if scheduler is not None:  # refuse an unauthenticated scheduler now, not at the first job
+            remote_security(scheduler, security, allow_insecure)
         self._cluster = None
         self._client = None
 

@@ -81,7 +81,7 @@ def _check_limits(request: Request, session: Session, user: User) -> None:
 
 
 def _upload_fields(request: Request, user: User, package: bytes) -> tuple[str, str, bool | None]:
-    reason = request.app.state.sandbox_reason
+    reason = request.app.state.sandbox_reason()
     if reason is not None and not request.app.state.config.allow_unsandboxed:
         raise HTTPException(503, f"uploads are disabled: the workers cannot sandbox untrusted code ({reason}). "
                                  "The operator must install bubblewrap (scripts/install-system-deps.sh) or start "

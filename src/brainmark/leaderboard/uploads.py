@@ -217,8 +217,9 @@ def extract_package(data: bytes, destination: Path) -> ModelPackage:
     return package
 
 
-def read_stream(stream: IO[bytes], limit: int = MAX_BYTES) -> bytes:
-    """Read at most ``limit`` bytes from ``stream``; :class:`UploadError` if there is more."""
+def read_stream(stream: IO[bytes], limit: int | None = None) -> bytes:
+    """Read at most ``limit`` (default ``MAX_BYTES``) bytes from ``stream``; :class:`UploadError` if there is more."""
+    limit = MAX_BYTES if limit is None else limit
     data = stream.read(limit + 1)
     if len(data) > limit:
         raise UploadError(f"upload rejected: larger than the {limit} byte limit")
