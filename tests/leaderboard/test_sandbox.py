@@ -135,11 +135,15 @@ def test_namespace_and_kernel_escapes_are_refused():
         "ptrace": call("ptrace", 0, 0, None, None),
         "bpf": call("syscall", 321, 0, None, 0),
         "chroot": call("chroot", b"/tmp"),
+        "keyctl": call("syscall", 250, 0, -3, 0),  # allowed without the filter: KEYCTL_GET_KEYRING_ID
+        "clone3": call("syscall", 435, None, 0),  # ENOSYS, so that libc falls back to the filtered clone()
+        "seccomp_mode": open("/proc/self/status").read().split("Seccomp:")[1].split()[0],
     }
     print(json.dumps(out))
     """
     result, out = run_script(code)
     assert result.returncode == 0, result.stderr
+    assert out.pop("clone3") == "refused: ENOSYS" and out.pop("seccomp_mode") == "2"
     assert out and all(v == "refused: EPERM" for v in out.values()), out
 
 

@@ -115,8 +115,8 @@ def create_app(
     templates = Jinja2Templates(directory=HERE / "templates")
     templates.env.filters["fmt"] = _fmt
     app.state.templates = templates
+    docs.add_docs(app)  # before /static: its assets live under /static/docs
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    docs.add_docs(app)
     app.include_router(routes_pages.router)
     app.include_router(routes_api.router)
 
