@@ -21,7 +21,8 @@ from brainmark.leaderboard.auth import (
     set_session_cookie,
 )
 from brainmark.leaderboard.db import Benchmark, LoginSession, Model, ScoreRow
-from brainmark.leaderboard.store import export_record, leaderboard, visible
+from brainmark.leaderboard.boardcache import cached_leaderboard, fingerprint
+from brainmark.leaderboard.store import export_record, visible
 from brainmark.leaderboard.submissions import create_submission, own_submission, parse_public
 from brainmark.leaderboard.uploads import MAX_BYTES, UploadError, read_stream
 
@@ -52,11 +53,25 @@ def load_model_row(session: Session, identifier: str, user: Any) -> Model:
     return model
 
 
+_ANONYMOUS_PAGES: dict[tuple[Any, str], bytes] = {}
+
+
 @router.get("/", response_class=HTMLResponse)
 def leaderboard_page(request: Request, q: str = "", session: Session = Depends(get_session),
                      login: LoginSession | None = Depends(page_login)) -> Response:
-    """The ranked board with its Figure-1 plot."""
-    board = leaderboard(session, login.user if login else None, q)
+    """The ranked board with its Figure-1 plot (the page anonymous visitors see is rendered once per DB state)."""
+    if login is None:
+        key = (fingerprint(session), q)
+        if key not in _ANONYMOUS_PAGES:
+            if len(_ANONYMOUS_PAGES) > 256:
+                _ANONYMOUS_PAGES.clear()
+            _ANONYMOUS_PAGES[key] = _board_page(request, session, None, q).body
+        return HTMLResponse(_ANONYMOUS_PAGES[key])
+    return _board_page(request, session, login, q)
+
+
+def _board_page(request: Request, session: Session, login: LoginSession | None, q: str) -> Response:
+    board = cached_leaderboard(session, login.user if login else None, q)
     ranges = {}
     for b in board.benchmarks:
         vals = [r.cells[(b.identifier, b.version)].ceiled for r in board.rows if (b.identifier, b.version) in r.cells]
@@ -100,7 +115,8 @@ def model_page(identifier: str, request: Request, session: Session = Depends(get
 def benchmark_page(identifier: str, request: Request, version: int | None = None,
                    session: Session = Depends(get_session), login: LoginSession | None = Depends(page_login)) -> Response:
     """A benchmark's visible scores and their distribution."""
-    query = select(Benchmark).where(Benchmark.identifier == identifier)
+    query = (select(Benchmark).where(Benchmark.identifier == identifier)
+             .options(selectinload(Benchmark.scores).selectinload(ScoreRow.model)))
     if version is not None:
         query = query.where(Benchmark.version == version)
     bench = session.scalars(query.order_by(Benchmark.version.desc())).first()

@@ -194,6 +194,7 @@ def score_dict(s: ScoreRow) -> dict[str, Any]:
 
 
 def visible(model: Model, user: User | None) -> bool:
+    """Public, or owned by ``user``."""
     return model.public or (user is not None and model.owner_id == user.id)
 
 
@@ -262,8 +263,8 @@ def _nan(value: float | None) -> float:
     return float("nan") if value is None else float(value)
 
 
-def leaderboard(session: Session, user: User | None = None, search: str = "") -> Board:
-    """Visible models with their latest-version scores per benchmark, ranked by composite."""
+def leaderboard(session: Session, user: User | None = None, search: str = "", include_private: bool = False) -> Board:
+    """Visible models (every model with ``include_private``) with their latest-version scores, ranked by composite."""
     benchmarks = list(session.scalars(select(Benchmark).order_by(Benchmark.identifier, Benchmark.version)))
     latest: dict[str, Benchmark] = {}
     for b in benchmarks:
@@ -274,7 +275,7 @@ def leaderboard(session: Session, user: User | None = None, search: str = "") ->
     )
     rows = []
     for m in models:
-        if not visible(m, user) or (search and search.lower() not in m.identifier.lower()):
+        if not (include_private or visible(m, user)) or (search and search.lower() not in m.identifier.lower()):
             continue
         cells = {(s.benchmark.identifier, s.benchmark.version): s for s in m.scores}
         rows.append(Row(model=m, composite=composite_of(m, columns), cells=cells, top1=imagenet_top1(m)))
