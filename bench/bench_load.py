@@ -134,6 +134,7 @@ def run_load(base: str, ids: list[str], tokens: list[str], clients: int, seconds
     until = time.monotonic() + seconds
 
     async def main() -> None:
+        """Every client, concurrently."""
         await asyncio.gather(*(client(base, ids, tokens[i], until, i, results) for i in range(clients)))
 
     asyncio.run(main())

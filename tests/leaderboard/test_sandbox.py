@@ -312,3 +312,16 @@ def test_a_killed_worker_leaves_no_sandbox_and_its_slot_is_swept(tmp_path):
     removed = sweep_stale()
     assert any(line.startswith(f"slot {slot}:") for line in removed)
     assert not (sandbox_root() / f"slot-{slot}").exists()
+
+
+def test_the_home_or_database_inside_a_mounted_folder_is_refused(monkeypatch, tmp_path):
+    from brainmark.leaderboard.sandbox_mounts import SandboxError, bound_sources, check_sources
+
+    check_sources(bound_sources())  # the test set-up itself is fine
+    monkeypatch.setenv("BRAINMARK_HOME", str(Path(sys.prefix) / "brainmark-home"))
+    with pytest.raises(SandboxError, match="BRAINMARK_HOME"):
+        check_sources(bound_sources())
+    monkeypatch.setenv("BRAINMARK_HOME", str(tmp_path))
+    monkeypatch.setenv("BRAINMARK_LEADERBOARD_DATABASE_URL", f"sqlite:///{Path(sys.prefix) / 'lb.sqlite'}")
+    with pytest.raises(SandboxError, match="database"):
+        check_sources(bound_sources())

@@ -100,6 +100,7 @@ def worker(
     console.print("sandbox: ready" if reason is None else f"[red]sandbox unavailable: {reason}[/] (upload jobs will fail)")
 
     async def run() -> None:
+        """Serve until the scheduler or a signal stops the worker."""
         async with Worker(scheduler, nthreads=nthreads, host=host, dashboard=False, security=security) as w:
             console.print(f"worker {w.address} joined {scheduler}")
             await w.finished()

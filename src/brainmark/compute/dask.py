@@ -71,7 +71,7 @@ class DaskExecutor:
         self._client = None
 
     @property
-    def client(self):  # noqa: ANN201 - distributed.Client
+    def client(self) -> Any:
         """The Dask client (connects, or starts the LocalCluster, on first access)."""
         if self._client is None:
             from distributed import Client, LocalCluster
@@ -100,11 +100,13 @@ class DaskExecutor:
         """The scheduler's address (``tls://...`` unless an insecure one was allowed)."""
         return self.client.scheduler.address
 
-    def submit(self, fn: Callable[..., R], *args: Any, **kwargs: Any):  # noqa: ANN201 - distributed.Future
+    def submit(self, fn: Callable[..., R], *args: Any, **kwargs: Any) -> Any:
+        """Run ``fn(*args, **kwargs)`` on a worker; returns a ``distributed.Future``."""
         # pure=False: identical arguments are still separate jobs (a retry must really re-run)
         return self.client.submit(fn, *args, pure=False, retries=self.retries, **kwargs)
 
     def map(self, fn: Callable[[T], R], items: Iterable[T]) -> list[R]:
+        """``[fn(item) for item in items]`` on the workers, in order."""
         items = list(items)
         if not items:
             return []
@@ -112,9 +114,11 @@ class DaskExecutor:
         return self.client.gather(futures)
 
     def gather(self, jobs: Sequence[Any]) -> list[Any]:
+        """The results of submitted jobs, in order."""
         return list(self.client.gather(list(jobs)))
 
     def close(self) -> None:
+        """Close the client and the LocalCluster, if any."""
         if self._client is not None:
             self._client.close()
             self._client = None

@@ -20,7 +20,7 @@ from brainmark.leaderboard import svgcharts
 matplotlib.rcParams["svg.hashsalt"] = "brainmark"  # stable ids: same data -> same SVG
 
 
-def _svg(fig) -> str:  # noqa: ANN001
+def _svg(fig: Figure) -> str:
     buf = io.StringIO()
     fig.savefig(buf, format="svg", bbox_inches="tight")
     text = buf.getvalue()

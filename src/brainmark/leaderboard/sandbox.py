@@ -26,9 +26,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from brainmark import paths
 from brainmark.leaderboard import accounting, seccomp
 from brainmark.leaderboard.cgroups import CgroupError, JobCgroup, open_job_cgroup
+from brainmark.leaderboard.sandbox_mounts import SandboxError, bound_sources, check_sources, sandbox_env
 from brainmark.leaderboard.slots import Slot, acquire_slot, kill_uid
 
 INSIDE = Path("/job")
@@ -53,10 +53,6 @@ class Limits:
     def cpu(self) -> float:
         """The CPU-time limit in seconds."""
         return float(self.cpu_seconds if self.cpu_seconds is not None else self.seconds)
-
-
-class SandboxError(RuntimeError):
-    """The sandbox could not be set up (the message says what is missing and what to do)."""
 
 
 @dataclass
@@ -90,47 +86,6 @@ class SandboxResult:
         if self.returncode != 0:
             return f"failed with exit status {self.returncode}"
         return f"finished in {self.seconds:.1f} s"
-
-
-def _bound_sources() -> list[Path]:
-    """Host folders the sandboxed interpreter needs (read-only): interpreter prefix, venv, brainmark sources."""
-    import brainmark
-
-    sources = [Path(os.path.realpath(sys.base_prefix)), Path(os.path.realpath(sys.prefix)),
-               Path(os.path.realpath(Path(brainmark.__file__).parents[1]))]
-    unique: list[Path] = []
-    for src in sources:
-        if not any(src == u or src.is_relative_to(u) for u in unique) and str(src) != "/usr":
-            unique = [u for u in unique if not u.is_relative_to(src)] + [src]
-    return unique
-
-
-def forbidden_paths() -> list[Path]:
-    """Paths that must never be visible in a sandbox: the brainmark home (database, caches) and a SQLite DB."""
-    found = [Path(os.path.realpath(paths.home()))]
-    url = os.environ.get("BRAINMARK_LEADERBOARD_DATABASE_URL", "") or os.environ.get("BRAINMARK_DATABASE_URL", "")
-    if url.startswith("sqlite:///"):
-        found.append(Path(os.path.realpath(url[len("sqlite:///"):])))
-    return found
-
-
-def check_sources(sources: list[Path]) -> None:
-    """Refuse to bind a folder holding the home or the database (e.g. a home inside the virtual environment)."""
-    for secret in forbidden_paths():
-        for src in sources:
-            if secret == src or secret.is_relative_to(src):
-                raise SandboxError(f"{secret} lies inside {src}, which the sandbox mounts read-only; move "
-                                   "BRAINMARK_HOME / the database out of the interpreter, venv and source folders")
-
-
-def sandbox_env(python_path: str, home: str) -> dict[str, str]:
-    """The whole environment of sandboxed code: no credentials, no proxies, offline, one thread."""
-    return {
-        "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": home, "BRAINMARK_HOME": f"{home}/brainmark-home",
-        "PYTHONPATH": python_path, "PYTHONNOUSERSITE": "1", "PYTHONDONTWRITEBYTECODE": "1",
-        "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "BRAINMARK_PROGRESS": "0", "BRAINMARK_OFFLINE": "1",
-        "MPLCONFIGDIR": f"{home}/.matplotlib", "TORCH_HOME": f"{home}/torch",
-    }
 
 
 class Sandbox:
@@ -232,7 +187,7 @@ class Sandbox:
         """The full launcher command line for ``argv`` (paths as seen inside)."""
         if self.unsandboxed:
             return [*self._prlimit(), *argv]
-        sources = _bound_sources()
+        sources = bound_sources()
         check_sources(sources)
         if self.slot.uid is None:
             return [*self._prlimit(), *self._bwrap(argv, [(str(s), s) for s in sources], seccomp_fd)]

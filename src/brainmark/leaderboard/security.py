@@ -61,6 +61,7 @@ class BodyLimit:
         started = False
 
         async def counting_receive() -> Message:
+            """Pass body chunks on, refusing the one that goes past the cap."""
             nonlocal seen
             message = await receive()
             if message["type"] == "http.request":
@@ -70,6 +71,7 @@ class BodyLimit:
             return message
 
         async def tracking_send(message: Message) -> None:
+            """Note whether the response has started."""
             nonlocal started
             started = started or message["type"] == "http.response.start"
             await send(message)
@@ -94,6 +96,7 @@ class SecurityHeaders:
             return
 
         async def with_headers(message: Message) -> None:
+            """Append the headers the response does not set itself."""
             if message["type"] == "http.response.start":
                 present = {name for name, _ in message.get("headers", [])}
                 message["headers"] = [*message.get("headers", []), *(h for h in HEADERS if h[0] not in present)]

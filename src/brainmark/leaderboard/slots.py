@@ -14,6 +14,7 @@ import signal
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import psutil
 
@@ -77,7 +78,8 @@ def remove_folder(folder: Path) -> None:
     if not folder.exists():
         return
 
-    def fix(function, path, _exc) -> None:  # noqa: ANN001
+    def fix(function: Any, path: str, _exc: Any) -> None:
+        """Make a read-only directory writable, then retry the removal."""
         try:
             os.chmod(os.path.dirname(path), 0o700)
             os.chmod(path, 0o700)

@@ -185,6 +185,7 @@ def export_record(model: Model) -> ResultsRecord:
 
 
 def score_dict(s: ScoreRow) -> dict[str, Any]:
+    """A stored score as a ``Score.to_dict()``-shaped dict."""
     return {
         "raw": s.raw, "error": s.error, "ceiling": s.ceiling, "ceiling_error": s.ceiling_error,
         "ceiled": s.ceiled, "ceiled_error": s.ceiled_error, "convention": s.convention,

@@ -198,6 +198,7 @@ def extract_package(data: bytes, destination: Path) -> ModelPackage:
     destination.mkdir(parents=True, exist_ok=True)
 
     def write(info: zipfile.ZipInfo, rel: PurePosixPath, chunks: Iterator[bytes] | None) -> int:
+        """Create a folder, or a new file from the bounded chunks (returns the bytes written)."""
         target = (destination / rel).resolve()
         if not target.is_relative_to(destination):
             raise UploadError(f"upload rejected: {info.filename!r} points outside the package (zip-slip)")

@@ -98,6 +98,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        """Start the sandbox check and the dispatcher; stop them at shutdown."""
         check.start()
         if executor is not None:
             kwargs = {"runner": runner} if runner is not None else {}
