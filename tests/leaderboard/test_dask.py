@@ -151,3 +151,47 @@ def test_jobs_left_running_by_a_stopped_server_are_requeued(tmp_path):
         assert [j.status for j in session.scalars(select(Job).order_by(Job.id))] == ["queued", "queued"]
         assert "re-queued" in session.scalars(select(Job).order_by(Job.id)).first().log
     engine.dispose()
+
+
+def test_separate_scheduler_and_brainmark_worker_over_mutual_tls(tmp_path):
+    """The README's deployment: `dask scheduler` with TLS, `brainmark worker` with the same certificates, and a
+    client with them; a worker without certificates or on plain tcp:// is refused."""
+    import subprocess
+    import sys
+
+    from distributed.security import Security
+
+    from brainmark.compute.dask import InsecureSchedulerError
+
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=brainmark",
+                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    tls = ["--tls-ca-file", str(cert), "--tls-cert", str(cert), "--tls-key", str(key)]
+    bin_dir = os.path.dirname(sys.executable)
+    port = __import__("socket").socket()
+    port.bind(("127.0.0.1", 0))
+    number = port.getsockname()[1]
+    port.close()
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    scheduler = subprocess.Popen([f"{bin_dir}/dask", "scheduler", "--host", "127.0.0.1", "--port", str(number),
+                                  "--protocol", "tls", "--dashboard-address", "127.0.0.1:0", *tls],
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    address = f"tls://127.0.0.1:{number}"
+    worker = subprocess.Popen([sys.executable, "-c", "from brainmark.cli.main import app; app()", "worker", "--scheduler", address, *tls],
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    try:
+        security = Security(tls_ca_file=str(cert), tls_client_cert=str(cert), tls_client_key=str(key),
+                            require_encryption=True)
+        with DaskExecutor(scheduler=address, security=security) as executor:
+            executor.client.wait_for_workers(1, timeout=60)
+            assert executor.submit(square, 6).result() == 36
+        refused = subprocess.run([sys.executable, "-c", "from brainmark.cli.main import app; app()", "worker", "--scheduler",
+                                  f"tcp://127.0.0.1:{number}"], capture_output=True, text=True, env=env, timeout=60)
+        assert refused.returncode == 2 and "insecure-scheduler" in refused.stdout + refused.stderr
+        with pytest.raises(InsecureSchedulerError):
+            DaskExecutor(scheduler=address)  # no certificates configured
+    finally:
+        worker.terminate()
+        scheduler.terminate()
+        worker.wait(timeout=30)
+        scheduler.wait(timeout=30)
