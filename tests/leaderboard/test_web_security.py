@@ -237,3 +237,29 @@ def test_uploads_are_refused_where_the_workers_cannot_sandbox(sqlite_url, make_p
     app, tokens = app_with_users(sqlite_url.replace(".sqlite", "-2.sqlite"), allow_unsandboxed=True)
     app.state.sandbox_reason = lambda: "bwrap is not installed"
     assert upload(client_for(app), tokens["alice"], make_package("net")).status_code == 201
+
+
+def test_concurrent_submissions_of_one_identifier_have_one_winner(database_url, make_package):
+    """Two uploads of alice/net at the same moment (threads, real database): one is queued, the other gets 409."""
+    import threading
+
+    app, tokens = app_with_users(database_url)
+    barrier = threading.Barrier(4)
+    codes: list[int] = []
+
+    def submit() -> None:
+        client = client_for(app)
+        barrier.wait()
+        codes.append(upload(client, tokens["alice"], make_package("net")).status_code)
+
+    threads = [threading.Thread(target=submit) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sorted(codes) == [201, 409, 409, 409]
+    with app.state.sessions() as session:
+        from brainmark.leaderboard.db import Job, Submission
+
+        assert session.query(Submission).count() == 1 and session.query(Job).count() == len(BENCHMARKS)
+    app.state.engine.dispose()
