@@ -325,3 +325,17 @@ def test_the_home_or_database_inside_a_mounted_folder_is_refused(monkeypatch, tm
     monkeypatch.setenv("BRAINMARK_LEADERBOARD_DATABASE_URL", f"sqlite:///{Path(sys.prefix) / 'lb.sqlite'}")
     with pytest.raises(SandboxError, match="database"):
         check_sources(bound_sources())
+
+
+def test_output_floods_and_disk_filling_are_bounded(tmp_path):
+    flood = "import sys\nfor _ in range(200000):\n    sys.stderr.write('x' * 1000)\n    sys.stdout.write('y' * 1000)\n"
+    result, _ = run_script(flood, Limits(seconds=60))  # 200 MB each way: only the tail is kept, nothing on disk
+    assert result.returncode == 0 and len(result.stderr) <= 20000 and len(result.stdout) <= 20000
+    many = "import os\nfor i in range(100000):\n    open(f'/job/work/f{i}', 'w').close()\nimport time; time.sleep(30)\n"
+    result, _ = run_script(many, Limits(seconds=60, files=500))
+    assert result.stopped and "more than 500 files" in result.stopped, result.describe()
+    big = ("import time\nfor i in range(40):\n    open(f'/job/work/b{i}', 'wb').write(b'x' * 2**20)\n"
+           "time.sleep(30)\n")
+    result, _ = run_script(big, Limits(seconds=60, disk_bytes=16 * 2**20))
+    assert result.stopped and result.stopped.startswith("disk limit"), result.describe()
+    assert not list(sandbox_root().glob("slot-*/"))

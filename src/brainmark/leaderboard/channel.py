@@ -106,12 +106,7 @@ class SandboxClient:
         """Send one request and return the validated reply (``ok`` true); raises :class:`ChannelError`."""
         self._next += 1
         message = {**message, "id": self._next}
-        proc = self.box.proc
-        try:
-            proc.stdin.write((json.dumps(message) + "\n").encode())
-            proc.stdin.flush()
-        except (BrokenPipeError, OSError):
-            self._raise_ended()
+        self._send((json.dumps(message) + "\n").encode())
         line = self._read_line()
         try:
             reply = json.loads(line)
@@ -129,6 +124,25 @@ class SandboxClient:
             raise SandboxStopped(reason)
         code = self.box.proc.wait()
         raise ChannelError(f"the model process ended (exit status {code}): {self.box.stderr_tail(3000)}")
+
+    def _send(self, data: bytes) -> None:
+        """Write a request without ever blocking past the job's limits (the model may not read it)."""
+        fd = self.box.proc.stdin.fileno()
+        os.set_blocking(fd, False)
+        view = memoryview(data)
+        while view:
+            reason = self.box.check()
+            if reason:
+                raise SandboxStopped(reason)
+            _, ready, _ = select.select([], [fd], [], self.poll_seconds)
+            if not ready:
+                continue
+            try:
+                view = view[os.write(fd, view):]
+            except BlockingIOError:
+                continue
+            except OSError:
+                self._raise_ended()
 
     def _read_line(self) -> bytes:
         fd = self.box.proc.stdout.fileno()

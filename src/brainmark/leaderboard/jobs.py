@@ -85,7 +85,6 @@ def score_upload(spec: dict[str, Any]) -> dict[str, Any]:
             box.start(_entry_argv(box, spec), pipes=True)
             model = SandboxedBrainModel(client, spec["model_identifier"], sha)
             result = run_benchmark(model, spec["benchmark"])
-            client.request({"op": "exit"})
         except Exception as exc:  # the model failed, broke the protocol or a limit: the job fails with why
             box.stop()
             return {"ok": False, "record": None, "log": f"{_sandbox_log(box, True)}\nfailed: {type(exc).__name__}: {exc}"}

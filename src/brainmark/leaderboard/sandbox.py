@@ -20,14 +20,14 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from brainmark.leaderboard import accounting, seccomp
 from brainmark.leaderboard.cgroups import CgroupError, JobCgroup, open_job_cgroup
+from brainmark.leaderboard.sandbox_io import TailBuffer, folder_usage
 from brainmark.leaderboard.sandbox_mounts import SandboxError, bound_sources, check_sources, sandbox_env
 from brainmark.leaderboard.slots import Slot, acquire_slot, kill_uid
 
@@ -40,7 +40,8 @@ SANDBOX_ID = 65534
 class Limits:
     """Per-job limits: ``seconds`` wall clock, ``cpu_seconds`` CPU time of the whole tree (None: = seconds),
     ``memory_bytes`` of the whole tree (tmpfs included), ``processes`` (tasks, threads included),
-    ``file_bytes`` largest file written, ``tmp_bytes`` size of each private tmpfs (/tmp, /dev/shm)."""
+    ``file_bytes`` largest file written, ``tmp_bytes`` size of each private tmpfs (/tmp, /dev/shm),
+    ``disk_bytes`` / ``files`` what the writable job folder may hold."""
 
     seconds: float = 1800.0
     memory_bytes: int = 8 * 1024**3
@@ -48,6 +49,8 @@ class Limits:
     processes: int = 512
     tmp_bytes: int = 256 * 1024**2
     cpu_seconds: float | None = None
+    disk_bytes: int = 4 * 1024**3
+    files: int = 20000
 
     @property
     def cpu(self) -> float:
@@ -104,8 +107,9 @@ class Sandbox:
         self.stopped: str | None = None
         self.accounting = "none (unsandboxed)" if unsandboxed else "PSS accounting"
         self._start = 0.0
-        self._stderr: IO[str] | None = None
-        self._stdout: IO[str] | None = None
+        self._stderr: TailBuffer | None = None
+        self._stdout: TailBuffer | None = None
+        self._disk_checked = 0.0
 
     # --- folders ------------------------------------------------------------------------------------------
     @property
@@ -212,17 +216,17 @@ class Sandbox:
 
         src = str(Path(brainmark.__file__).parents[1])
         env = env or sandbox_env(src, self.inside("work"))
-        self._stderr = tempfile.TemporaryFile("w+", errors="replace")
-        self._stdout = None if pipes else tempfile.TemporaryFile("w+", errors="replace")
         fd = seccomp.filter_fd() if not self.unsandboxed else -1
         try:
             cmd = self.command(argv, fd)
             self._start = time.monotonic()
             self.proc = subprocess.Popen(
                 cmd, cwd=self.host("work"), env=env, stdin=subprocess.PIPE if pipes else subprocess.DEVNULL,
-                stdout=subprocess.PIPE if pipes else self._stdout, stderr=self._stderr, pass_fds=(fd,) if fd >= 0 else (),
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, pass_fds=(fd,) if fd >= 0 else (),
                 start_new_session=True, close_fds=True,
             )
+            self._stderr = TailBuffer(self.proc.stderr)
+            self._stdout = None if pipes else TailBuffer(self.proc.stdout)
         finally:
             if fd >= 0:
                 os.close(fd)
@@ -255,6 +259,18 @@ class Sandbox:
             return f"process limit reached ({use.processes} processes)"
         if use.cpu_seconds > limits.cpu:
             return f"CPU time limit exceeded ({use.cpu_seconds:.1f} s > {limits.cpu:g} s)"
+        return self._disk_violation()
+
+    def _disk_violation(self) -> str | None:
+        """The job folder over its size or file-count limit (measured at most once a second)."""
+        if time.monotonic() - self._disk_checked < 1.0:
+            return None
+        self._disk_checked = time.monotonic()
+        size, entries = folder_usage(str(self.host("work")), self.limits.files)
+        if entries > self.limits.files:
+            return f"disk limit exceeded (more than {self.limits.files} files in the job folder)"
+        if size > self.limits.disk_bytes:
+            return f"disk limit exceeded ({size / 2**20:.0f} MiB > {self.limits.disk_bytes / 2**20:.0f} MiB)"
         return None
 
     def check(self) -> str | None:
@@ -271,19 +287,14 @@ class Sandbox:
         while self.proc.poll() is None and self.check() is None:
             time.sleep(poll_seconds)
         self.stop()
-        self._stdout.seek(0)
-        return SandboxResult(self.proc.returncode, self._stdout.read()[-20000:], self.stderr_tail(), self.elapsed,
+        return SandboxResult(self.proc.returncode, self._stdout.text(wait=2), self.stderr_tail(), self.elapsed,
                              self.stopped, list(self.notes), not self.unsandboxed)
 
     def stderr_tail(self, chars: int = 20000) -> str:
         """The end of what the job wrote to stderr."""
         if self._stderr is None:
             return ""
-        self._stderr.flush()
-        self._stderr.seek(0, os.SEEK_END)
-        size = self._stderr.tell()
-        self._stderr.seek(max(0, size - 4 * chars))
-        return self._stderr.read()[-chars:]
+        return self._stderr.text(chars, wait=2 if self.proc is not None and self.proc.poll() is not None else 0)
 
     # --- stopping -----------------------------------------------------------------------------------------
     def kill(self) -> None:
@@ -324,10 +335,9 @@ class Sandbox:
             self.stopped = self._late_reason()
         if self.proc is not None:
             self.kill()
-            if self.proc.stdin:
-                self.proc.stdin.close()
-            if self.proc.stdout:
-                self.proc.stdout.close()
+            for pipe in (self.proc.stdin, self.proc.stdout if self._stdout is None else None):
+                if pipe:
+                    pipe.close()
         if self.cgroup is not None:
             if self.cgroup.memory_peak():
                 self.notes.append(f"peak memory {self.cgroup.memory_peak() / 2**20:.0f} MiB")
