@@ -230,3 +230,15 @@ def test_fork_bombs_and_daemons_of_a_package_are_contained(make_package, tiny_mo
     outcome = upload_job(make_package("daemon", DAEMON + tiny_model_source))
     assert outcome["ok"] is True  # the model is scored; its daemon dies with the job
     assert slot_processes() == []
+
+
+def test_without_a_sandbox_uploads_fail_unless_the_operator_allowed_them(monkeypatch, make_package, shared_data):
+    from brainmark.leaderboard import jobs
+
+    monkeypatch.setattr(jobs, "unavailable_reason", lambda: "bwrap is missing")
+    outcome = upload_job(make_package("net"))
+    assert outcome["ok"] is False and "cannot sandbox uploaded code: bwrap is missing" in outcome["log"]
+    spec = {"kind": "upload", "model_identifier": "mallory/net", "benchmark": BENCHMARK, "factory": "model.py:build",
+            "package": make_package("net"), "limits": {"seconds": 120}, "allow_unsandboxed": True}
+    outcome = run_job(spec)
+    assert outcome["ok"] is True and "UNSANDBOXED (operator flag)" in outcome["log"]

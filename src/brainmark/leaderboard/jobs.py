@@ -116,3 +116,23 @@ def sandbox_probe() -> str | None:
     if reason is None:
         sweep_once()
     return reason
+
+
+def register_sweeper(executor: Any) -> bool:
+    """On a Dask executor, sweep stale sandbox slots on every worker as it starts (restarted ones included)."""
+    client = getattr(executor, "client", None)
+    if client is None or not hasattr(client, "register_plugin"):
+        return False
+    from distributed import WorkerPlugin
+
+    class SweepOnStart(WorkerPlugin):
+        """Runs :func:`sweep_once` when a worker starts or joins."""
+
+        name = "brainmark-sandbox-sweep"
+
+        def setup(self, worker: Any) -> None:
+            """Clean what a killed predecessor left."""
+            sweep_once()
+
+    client.register_plugin(SweepOnStart())
+    return True

@@ -101,6 +101,9 @@ def create_app(
         """Start the sandbox check and the dispatcher; stop them at shutdown."""
         check.start()
         if executor is not None:
+            from brainmark.leaderboard.jobs import register_sweeper
+
+            register_sweeper(executor)
             kwargs = {"runner": runner} if runner is not None else {}
             app.state.dispatcher = Dispatcher(sessions, executor, limits=limits,
                                               allow_unsandboxed=config.allow_unsandboxed, **kwargs).start()
