@@ -89,8 +89,7 @@ def seed(url: str, models: int, clients: int) -> tuple[list[str], list[str]]:
 def server(url: str) -> Iterator[str]:
     """uvicorn on a free loopback port, no executor; yields its base URL."""
     port = free_port()
-    env = {**os.environ, "BRAINMARK_LEADERBOARD_DATABASE_URL": url, "BRAINMARK_LEADERBOARD_EXECUTOR": "none",
-           "BRAINMARK_LEADERBOARD_API_REQUESTS": "100000/minute"}
+    env = {**os.environ, "BRAINMARK_LEADERBOARD_DATABASE_URL": url, "BRAINMARK_LEADERBOARD_EXECUTOR": "none"}
     proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "brainmark.leaderboard.web:app_from_env",
                              "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"], env=env)
     base = f"http://127.0.0.1:{port}"

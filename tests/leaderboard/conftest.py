@@ -188,3 +188,29 @@ def make_package() -> Callable[..., bytes]:
 def tiny_model_source() -> str:
     """The source of a tiny, seeded CNN factory ``build()`` (prepend an attack to make a hostile package)."""
     return TINY_MODEL
+
+
+@pytest.fixture(scope="module")
+def sandbox_ready() -> None:
+    """Fail (never skip) where the sandbox cannot be set up: CI must run the hostile-package tests."""
+    from brainmark.leaderboard.sandbox import unavailable_reason
+
+    reason = unavailable_reason()
+    if reason is not None:
+        pytest.fail(f"the sandbox is unavailable here ({reason}); run scripts/install-system-deps.sh as root")
+
+
+def _slot_processes() -> list:
+    import psutil
+
+    from brainmark.leaderboard.slots import uid_base
+
+    base = uid_base()
+    return [p for p in psutil.process_iter(["uids", "status"])
+            if p.info["uids"] and base <= p.info["uids"].real < base + 64 and p.info["status"] != "zombie"]
+
+
+@pytest.fixture
+def slot_processes() -> Callable[[], list]:
+    """``slot_processes()``: live processes running under any sandbox slot's uid (should be none between jobs)."""
+    return _slot_processes

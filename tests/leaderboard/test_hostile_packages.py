@@ -16,24 +16,14 @@ import pytest
 
 from brainmark.leaderboard.db import open_database
 from brainmark.leaderboard.jobs import run_job
-from brainmark.leaderboard.sandbox import unavailable_reason
-from brainmark.leaderboard.slots import uid_base
 from brainmark.leaderboard.store import add_user, authenticate, import_record
 
+pytestmark = pytest.mark.usefixtures("sandbox_ready")
 BENCHMARK = "Coggan2024.IT-rsa"
 
 
-@pytest.fixture(scope="module", autouse=True)
-def sandbox_ready() -> None:
-    reason = unavailable_reason()
-    if reason is not None:
-        pytest.fail(f"the sandbox is unavailable here ({reason}); run scripts/install-system-deps.sh as root")
 
 
-def slot_processes() -> list[psutil.Process]:
-    base = uid_base()
-    return [p for p in psutil.process_iter(["uids", "status"])
-            if p.info["uids"] and base <= p.info["uids"].real < base + 64 and p.info["status"] != "zombie"]
 
 
 def upload_job(package: bytes, identifier: str = "mallory/net", **limits: float) -> dict:
@@ -99,7 +89,7 @@ print("SPY " + json.dumps(REPORT), file=sys.stderr)
 
 @pytest.mark.slow
 def test_a_spying_package_reads_writes_and_reaches_nothing(live_server, tmp_path, make_record, make_package,
-                                                           tiny_model_source, shared_data):
+                                                           tiny_model_source, shared_data, slot_processes):
     from brainmark.leaderboard.store import hash_token
 
     url = f"sqlite:///{tmp_path / 'lb.sqlite'}"
@@ -201,7 +191,8 @@ main._save = evil_save
     ("nan", "NaN or inf"), ("rows", "expected \\(24, k\\)"), ("object", "expected 2-D little-endian float32"),
     ("symlink", "did not write"), ("huge", "more than"),
 ])
-def test_protocol_attacks_fail_the_job_with_the_reason(kind, reason, make_package, tiny_model_source, shared_data):
+def test_protocol_attacks_fail_the_job_with_the_reason(kind, reason, make_package, tiny_model_source, shared_data,
+                                                       slot_processes):
     outcome = upload_job(make_package("net", PROTOCOL.format(kind=kind) + tiny_model_source))
     assert outcome["ok"] is False and outcome["record"] is None
     assert re.search(reason, outcome["log"]), outcome["log"][-2000:]
@@ -223,7 +214,8 @@ subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"], start_n
 """
 
 
-def test_fork_bombs_and_daemons_of_a_package_are_contained(make_package, tiny_model_source, shared_data):
+def test_fork_bombs_and_daemons_of_a_package_are_contained(make_package, tiny_model_source, shared_data,
+                                                           slot_processes):
     outcome = upload_job(make_package("bomb", FORK_BOMB), processes=64)
     assert outcome["ok"] is False and "process limit" in outcome["log"], outcome["log"][-2000:]
     assert slot_processes() == []

@@ -14,26 +14,15 @@ import psutil
 import pytest
 
 from brainmark.leaderboard.db import ScoreRow, open_database
-from brainmark.leaderboard.sandbox import unavailable_reason
-from brainmark.leaderboard.slots import uid_base
 from brainmark.leaderboard.store import add_user
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("sandbox_ready")]
 BENCHMARK = "Coggan2024.IT-rsa"
 SLOW_START = "import time\ntime.sleep(8)\n"
 
 
-@pytest.fixture(scope="module", autouse=True)
-def sandbox_ready() -> None:
-    reason = unavailable_reason()
-    if reason is not None:
-        pytest.fail(f"the sandbox is unavailable here ({reason}); run scripts/install-system-deps.sh as root")
 
 
-def slot_processes() -> list[psutil.Process]:
-    base = uid_base()
-    return [p for p in psutil.process_iter(["uids", "status"])
-            if p.info["uids"] and base <= p.info["uids"].real < base + 64 and p.info["status"] != "zombie"]
 
 
 def wait_for(condition, timeout: float, what: str) -> None:  # noqa: ANN001
@@ -67,7 +56,7 @@ def status(base: str, token: str, sub_id: int) -> dict:
 
 
 def test_kill_9_of_a_worker_and_of_the_server_loses_no_score_and_leaves_no_orphan(
-        live_server, tmp_path, make_package, tiny_model_source, shared_data):
+        live_server, tmp_path, make_package, tiny_model_source, shared_data, slot_processes):
     url = f"sqlite:///{tmp_path / 'lb.sqlite'}"
     engine, sessions = open_database(url)
     with sessions.begin() as session:

@@ -12,22 +12,17 @@ import textwrap
 import time
 from pathlib import Path
 
-import psutil
 import pytest
 
 from brainmark.leaderboard import sandbox as sandbox_module
 from brainmark.leaderboard.cgroups import CgroupError
-from brainmark.leaderboard.sandbox import Limits, Sandbox, run_sandboxed, unavailable_reason
-from brainmark.leaderboard.slots import sandbox_root, sweep_stale, uid_base
+from brainmark.leaderboard.sandbox import Limits, Sandbox, run_sandboxed
+from brainmark.leaderboard.slots import sandbox_root, sweep_stale
 
+pytestmark = pytest.mark.usefixtures("sandbox_ready")
 FAST = Limits(seconds=30, memory_bytes=512 * 2**20, processes=64, tmp_bytes=64 * 2**20)
 
 
-@pytest.fixture(scope="module", autouse=True)
-def sandbox_ready() -> None:
-    reason = unavailable_reason()
-    if reason is not None:
-        pytest.fail(f"the sandbox is unavailable here ({reason}); run scripts/install-system-deps.sh as root")
 
 
 def run_script(code: str, limits: Limits = FAST) -> tuple[object, dict]:
@@ -43,11 +38,6 @@ def run_script(code: str, limits: Limits = FAST) -> tuple[object, dict]:
     return result, (json.loads(lines[-1]) if lines else {})
 
 
-def slot_processes() -> list[psutil.Process]:
-    """Live processes running under any sandbox slot uid."""
-    base = uid_base()
-    return [p for p in psutil.process_iter(["uids", "status"])
-            if p.info["uids"] and base <= p.info["uids"].real < base + 64 and p.info["status"] != "zombie"]
 
 
 TRY = """
@@ -178,7 +168,7 @@ def test_network_servers_on_the_host_are_unreachable():
     listener.close()
 
 
-def test_fork_bomb_is_bounded_and_leaves_nothing():
+def test_fork_bomb_is_bounded_and_leaves_nothing(slot_processes):
     code = """
     import os, time
     while True:
@@ -194,7 +184,7 @@ def test_fork_bomb_is_bounded_and_leaves_nothing():
     assert slot_processes() == []
 
 
-def test_dev_shm_is_size_limited_and_counted():
+def test_dev_shm_is_size_limited_and_counted(slot_processes):
     fill = """
     import json, os
     written = 0
@@ -232,7 +222,7 @@ print("spawned", flush=True)
 """
 
 
-def test_setsid_escapes_die_with_the_job():
+def test_setsid_escapes_die_with_the_job(slot_processes):
     result, _ = run_script(SETSID.format(tail="time.sleep(600)"), Limits(seconds=4))
     assert result.timed_out and "time limit" in result.describe()
     assert slot_processes() == []
@@ -242,7 +232,7 @@ def test_setsid_escapes_die_with_the_job():
 
 
 @pytest.mark.parametrize("accounting", ["cgroup", "pss"])
-def test_memory_limit_counts_shared_pages_once(accounting, monkeypatch):
+def test_memory_limit_counts_shared_pages_once(accounting, monkeypatch, slot_processes):
     if accounting == "pss":
         def no_cgroup(*args, **kwargs):
             raise CgroupError("disabled for this test")
@@ -274,7 +264,7 @@ def test_memory_limit_counts_shared_pages_once(accounting, monkeypatch):
     assert slot_processes() == []
 
 
-def test_cpu_time_file_size_and_wall_time_limits():
+def test_cpu_time_file_size_and_wall_time_limits(slot_processes):
     result, _ = run_script("while True: pass", Limits(seconds=60, cpu_seconds=2))
     assert result.stopped and result.stopped.startswith("CPU time limit"), result.describe()
     result, _ = run_script("import time; time.sleep(600)", Limits(seconds=2))
@@ -285,7 +275,7 @@ def test_cpu_time_file_size_and_wall_time_limits():
     assert slot_processes() == []
 
 
-def test_a_killed_worker_leaves_no_sandbox_and_its_slot_is_swept(tmp_path):
+def test_a_killed_worker_leaves_no_sandbox_and_its_slot_is_swept(tmp_path, slot_processes):
     worker = tmp_path / "worker.py"
     worker.write_text(textwrap.dedent(f"""
         import sys, time

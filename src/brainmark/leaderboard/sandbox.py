@@ -211,7 +211,7 @@ class Sandbox:
 
     # --- running ------------------------------------------------------------------------------------------
     def start(self, argv: list[str], env: dict[str, str] | None = None, pipes: bool = False) -> None:
-        """Start ``argv`` (``pipes``: stdin/stdout are pipes for a request channel, else stdout goes to a file)."""
+        """Start ``argv`` (``pipes``: stdin/stdout are a request channel, else stdout is kept as a bounded tail)."""
         import brainmark
 
         src = str(Path(brainmark.__file__).parents[1])
