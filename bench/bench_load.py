@@ -1,6 +1,7 @@
 """Load test of the leaderboard: concurrent clients browsing the board and the API of a live server on 127.0.0.1.
 
-Run: ``.venv/bin/python bench/bench_load.py [--clients 50] [--seconds 60] [--models 100] [--db sqlite|postgres|both]``
+Run: ``.venv/bin/python bench/bench_load.py [--clients 50] [--seconds 60] [--models 100] [--db sqlite|postgres|both]
+[--workers 1]``
 
 Starts ``uvicorn --factory brainmark.leaderboard.web:app_from_env`` (no executor) on a seeded database (SQLite file,
 or a throwaway PostgreSQL cluster as in the tests), then runs ``--clients`` asyncio clients for ``--seconds``: each
@@ -27,6 +28,7 @@ from typing import Iterator
 
 import httpx
 import numpy as np
+import psutil
 
 from brainmark.leaderboard.db import open_database
 from brainmark.leaderboard.store import add_user, import_record
@@ -86,12 +88,12 @@ def seed(url: str, models: int, clients: int) -> tuple[list[str], list[str]]:
 
 
 @contextmanager
-def server(url: str) -> Iterator[str]:
-    """uvicorn on a free loopback port, no executor; yields its base URL."""
+def server(url: str, workers: int = 1) -> Iterator[tuple[str, int]]:
+    """uvicorn (``workers`` processes) on a free loopback port, no executor; yields its base URL and pid."""
     port = free_port()
     env = {**os.environ, "BRAINMARK_LEADERBOARD_DATABASE_URL": url, "BRAINMARK_LEADERBOARD_EXECUTOR": "none"}
     proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "brainmark.leaderboard.web:app_from_env",
-                             "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"], env=env)
+                             "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--workers", str(workers)], env=env)
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(300):
@@ -100,7 +102,7 @@ def server(url: str) -> Iterator[str]:
                     break
             except httpx.HTTPError:
                 time.sleep(0.2)
-        yield base
+        yield base, proc.pid
     finally:
         proc.terminate()
         proc.wait(timeout=30)
@@ -159,6 +161,18 @@ def report(name: str, results: list[tuple[float, bool, str]], seconds: float) ->
             f"{q[98]:>9.1f}{latencies[-1]:>9.1f}")
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time of a process and its live children (uvicorn's workers)."""
+    root = psutil.Process(pid)
+    total = 0.0
+    for proc in [root, *root.children(recursive=True)]:
+        try:
+            total += sum(proc.cpu_times()[:2])
+        except psutil.NoSuchProcess:
+            continue
+    return total
+
+
 def main() -> None:
     """Run the load test on the chosen databases and print the table."""
     parser = argparse.ArgumentParser()
@@ -166,6 +180,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--models", type=int, default=100)
     parser.add_argument("--db", choices=("sqlite", "postgres", "both"), default="both")
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
     args = parser.parse_args()
     print(f"load before: {os.getloadavg()}")
     rows = []
@@ -173,10 +188,16 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp, (postgres() if db == "postgres" else _nothing()) as pg:
             url = pg or f"sqlite:///{tmp}/lb.sqlite"
             ids, tokens = seed(url, args.models, args.clients)
-            with server(url) as base:
-                rows.append(report(db, run_load(base, ids, tokens, args.clients, args.seconds), args.seconds))
+            with server(url, args.workers) as (base, pid):
+                before = cpu_seconds(pid)
+                results = run_load(base, ids, tokens, args.clients, args.seconds)
+                used = cpu_seconds(pid) - before
+                print(f"{db}: server CPU {used:.1f} s for {len(results)} requests "
+                      f"({1000 * used / max(len(results), 1):.1f} ms per request)")
+                rows.append(report(db, results, args.seconds))
         print(f"load after {db}: {os.getloadavg()}")
-    print(f"{args.clients} clients x {args.seconds:g} s, {args.models} models x {len(BENCHMARKS)} benchmarks")
+    print(f"{args.clients} clients x {args.seconds:g} s, {args.models} models x {len(BENCHMARKS)} benchmarks, "
+          f"{args.workers} uvicorn worker(s)")
     print(f"{'database':<11}{'requests':>9}{'errors':>8}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}")
     print("\n".join(rows))
 

@@ -18,6 +18,7 @@ from matplotlib.figure import Figure  # noqa: E402  (no pyplot: no global state,
 from brainmark.leaderboard import svgcharts
 
 matplotlib.rcParams["svg.hashsalt"] = "brainmark"  # stable ids: same data -> same SVG
+matplotlib.rcParams["svg.fonttype"] = "none"  # text as <text>, not glyph paths: a fraction of the size
 
 
 def _svg(fig: Figure) -> str:

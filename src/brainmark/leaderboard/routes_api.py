@@ -40,8 +40,12 @@ class ZooSubmission(BaseModel):
     benchmarks: list[str] | None = Field(default=None, description="benchmark identifiers (default: all)")
 
 
+SUMMARY = ("raw", "error", "ceiling", "ceiled", "ceiled_error", "convention")
+
+
 def board_json(board: Board) -> dict[str, Any]:
-    """The board as JSON: benchmarks, then ranked models with their per-benchmark scores."""
+    """The board as JSON: benchmarks, then ranked models with a summary of each score (full records, with
+    per-split values and provenance, are at ``/api/models/{identifier}``)."""
     return {
         "count": len(board.rows),
         "benchmarks": [{"identifier": b.identifier, "version": b.version, "ceiling": b.ceiling} for b in board.benchmarks],
@@ -50,7 +54,8 @@ def board_json(board: Board) -> dict[str, Any]:
                 "rank": i + 1, "identifier": r.model.identifier, "composite": r.composite, "imagenet_top1": r.top1,
                 "public": r.model.public,
                 "scores": {
-                    b.identifier: (score_dict(r.cells[(b.identifier, b.version)]) | {"version": b.version})
+                    b.identifier: {k: score_dict(r.cells[(b.identifier, b.version)])[k] for k in SUMMARY}
+                    | {"version": b.version, "layer": r.cells[(b.identifier, b.version)].layer}
                     for b in board.benchmarks if (b.identifier, b.version) in r.cells
                 },
             }
