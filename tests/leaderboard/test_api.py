@@ -211,3 +211,31 @@ def test_runaway_uploads_are_stopped_and_reported(sqlite_url, users, body, expec
         assert expected in result["log"] and "stopped" in result["log"]
         assert client.get("/").status_code == 200
         assert client.get("/api/leaderboard").json()["count"] == 0
+
+
+def test_the_cached_board_follows_every_import_and_each_viewers_visibility(sqlite_url, users, make_record):
+    from brainmark.leaderboard.store import authenticate
+
+    app = web.create_app(sqlite_url)
+    client = browser(app)
+
+    def board(headers=None) -> dict:  # noqa: ANN001
+        return {m["identifier"]: m["scores"]["B"]["ceiled"] for m in
+                client.get("/api/leaderboard", headers=headers or {}).json()["models"]}
+
+    with app.state.sessions.begin() as session:
+        import_record(session, make_record("one", {"B": 0.4}))
+    assert board() == {"one": pytest.approx(0.5)}
+    assert "one" in client.get("/").text
+    with app.state.sessions.begin() as session:
+        import_record(session, make_record("two", {"B": 0.6}))
+        import_record(session, make_record("mine", {"B": 0.7}), owner=authenticate(session, users["alice"]),
+                      public=False)
+    assert board() == {"one": pytest.approx(0.5), "two": pytest.approx(0.75)}
+    assert "two" in client.get("/").text and "mine" not in client.get("/").text
+    assert set(board(auth(users["alice"]))) == {"one", "two", "mine"}
+    assert set(board(auth(users["bob"]))) == {"one", "two"}
+    with app.state.sessions.begin() as session:  # a re-import replaces a score: the board shows the new value
+        import_record(session, make_record("one", {"B": 0.2}))
+    assert board()["one"] == pytest.approx(0.25)
+    assert list(board()) == ["two", "one"]
