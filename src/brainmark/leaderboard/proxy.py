@@ -28,7 +28,8 @@ from brainmark.models.reduction import AUTO_MAX_FEATURES, NONE_MAX_BYTES, Reduct
 
 LAYER_RE = re.compile(r"^[A-Za-z0-9_.\-]{1,200}(:input)?$")
 MAX_LAYERS = 200
-MAX_OUTPUTS = 100_000
+MAX_OUTPUTS = 25_000  # ImageNet-21k heads and below
+IMAGENET_CLASSES = 1000
 
 
 def _layer(name: Any) -> str:
@@ -167,7 +168,7 @@ class SandboxedBrainModel(PytorchBrainModel):
             self._memo[(*key, layer)] = read_array(self.client.out_fd, name, rows, max_width(reduction, rows))
         if OUTPUT in layers:
             name = f"r{reply['id']}-output.npy"
-            logits = read_array(self.client.out_fd, name, rows, MAX_OUTPUTS)
-            if self.spec.imagenet_output and logits.shape[1] != 1000:
+            logits = read_array(self.client.out_fd, name, rows, IMAGENET_CLASSES if self.spec.imagenet_output else MAX_OUTPUTS)
+            if self.spec.imagenet_output and logits.shape[1] != IMAGENET_CLASSES:
                 raise ChannelError(f"the model claims ImageNet outputs but returned {logits.shape[1]} of them")
             self._memo[(*key, OUTPUT)] = logits
