@@ -168,7 +168,8 @@ class SandboxedBrainModel(PytorchBrainModel):
             self._memo[(*key, layer)] = read_array(self.client.out_fd, name, rows, max_width(reduction, rows))
         if OUTPUT in layers:
             name = f"r{reply['id']}-output.npy"
-            logits = read_array(self.client.out_fd, name, rows, IMAGENET_CLASSES if self.spec.imagenet_output else MAX_OUTPUTS)
+            width = IMAGENET_CLASSES if self.spec.imagenet_output else MAX_OUTPUTS
+            logits = read_array(self.client.out_fd, name, rows, width)
             if self.spec.imagenet_output and logits.shape[1] != IMAGENET_CLASSES:
                 raise ChannelError(f"the model claims ImageNet outputs but returned {logits.shape[1]} of them")
             self._memo[(*key, OUTPUT)] = logits
