@@ -360,6 +360,9 @@ def unavailable_reason() -> str | None:
     """Why untrusted code cannot be sandboxed on this machine (None: it can). Probed once per process."""
     if not sys.platform.startswith("linux"):
         return f"the sandbox needs Linux namespaces; this is {sys.platform}"
+    if os.geteuid() != 0:
+        return ("the worker does not run as root, so a job can get neither its own uid nor its own cgroup: run the "
+                "workers as root (every job is dropped to a dedicated unprivileged uid)")
     missing = [tool for tool in ("bwrap", "prlimit", "setpriv", "unshare") if shutil.which(tool) is None]
     if missing:
         return f"missing {', '.join(missing)} (install the bubblewrap and util-linux packages)"
