@@ -50,11 +50,11 @@ def _entry_argv(box: Sandbox, spec: dict[str, Any]) -> list[str]:
             spec["model_identifier"], box.inside("stimuli"), f"{box.inside('work')}/out"]
 
 
-def _sandbox_log(box: Sandbox, started: bool) -> str:
+def _sandbox_log(box: Sandbox) -> str:
     how = "UNSANDBOXED (operator flag)" if box.unsandboxed else (
         f"bubblewrap, uid {box.slot.uid if box.slot.uid is not None else 'of the worker'}, "
         f"limits by {box.accounting}")
-    lines = [f"sandbox: {how}; ran {box.elapsed:.1f} s" if started else f"sandbox: {how}"]
+    lines = [f"sandbox: {how}; ran {box.elapsed:.1f} s"]
     if box.stopped:
         lines.append(f"sandbox stopped: {box.stopped}")
     lines += [f"sandbox: {note}" for note in box.notes]
@@ -87,11 +87,11 @@ def score_upload(spec: dict[str, Any]) -> dict[str, Any]:
             result = run_benchmark(model, spec["benchmark"])
         except Exception as exc:  # the model failed, broke the protocol or a limit: the job fails with why
             box.stop()
-            return {"ok": False, "record": None, "log": f"{_sandbox_log(box, True)}\nfailed: {type(exc).__name__}: {exc}"}
+            return {"ok": False, "record": None, "log": f"{_sandbox_log(box)}\nfailed: {type(exc).__name__}: {exc}"}
         finally:
             client.close()
         box.stop()
-        text = _sandbox_log(box, True)
+        text = _sandbox_log(box)
     info = {"identifier": spec["model_identifier"], "source": "upload", "factory": spec["factory"],
             "package_sha256": sha, "candidate_layers": model.candidate_layers,
             "reported_weights_hash": model.spec.reported_weights_hash}
