@@ -239,3 +239,18 @@ def test_the_cached_board_follows_every_import_and_each_viewers_visibility(sqlit
         import_record(session, make_record("one", {"B": 0.2}))
     assert board()["one"] == pytest.approx(0.25)
     assert list(board()) == ["two", "one"]
+
+
+def test_only_anonymous_board_responses_are_compressed(sqlite_url, users, make_record):
+    app = web.create_app(sqlite_url)
+    with app.state.sessions.begin() as session:
+        import_record(session, make_record("one", {"B": 0.4}))
+    client = browser(app)
+    for path in ("/", "/api/leaderboard"):
+        response = client.get(path, headers={"Accept-Encoding": "gzip"})
+        assert response.headers["content-encoding"] == "gzip" and "one" in response.text
+        assert "content-encoding" not in client.get(path, headers={"Accept-Encoding": "identity"}).headers
+    sign_in(client, users["alice"])  # a page with a CSRF token in it is never compressed (BREACH)
+    assert "content-encoding" not in client.get("/", headers={"Accept-Encoding": "gzip"}).headers
+    assert "content-encoding" not in client.get("/api/leaderboard", headers={
+        "Accept-Encoding": "gzip", **auth(users["alice"])}).headers

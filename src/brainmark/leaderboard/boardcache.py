@@ -7,8 +7,12 @@ whichever process wrote) and filtered per request for the viewer's visibility an
 """
 from __future__ import annotations
 
+import gzip
 import threading
-from typing import Any
+from typing import Any, Callable
+
+from fastapi import Request
+from fastapi.responses import Response
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -40,3 +44,27 @@ def cached_leaderboard(session: Session, user: User | None = None, search: str =
     query = search.lower()
     rows = [r for r in board.rows if visible(r.model, user) and (not query or query in r.model.identifier.lower())]
     return Board(benchmarks=board.benchmarks, rows=rows)
+
+
+_BODIES: dict[tuple[Any, ...], tuple[bytes, bytes]] = {}
+
+
+def anonymous_body(key: tuple[Any, ...], build: Callable[[], bytes]) -> tuple[bytes, bytes]:
+    """The (plain, gzip) body of a response anonymous visitors get, built once per ``key`` (which must include the
+    database fingerprint). Compressing is safe here: these pages hold no secret (no session, no CSRF token)."""
+    hit = _BODIES.get(key)
+    if hit is None:
+        body = build()
+        hit = (body, gzip.compress(body, compresslevel=6, mtime=0))
+        if len(_BODIES) > 256:
+            _BODIES.clear()
+        _BODIES[key] = hit
+    return hit
+
+
+def send_body(request: Request, bodies: tuple[bytes, bytes], media_type: str) -> Response:
+    """The gzip body when the client accepts it, else the plain one."""
+    if "gzip" in request.headers.get("accept-encoding", ""):
+        return Response(bodies[1], media_type=media_type,
+                        headers={"Content-Encoding": "gzip", "Vary": "Accept-Encoding"})
+    return Response(bodies[0], media_type=media_type, headers={"Vary": "Accept-Encoding"})

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from brainmark.leaderboard.auth import api_user, get_session, require_api_user
 from brainmark.leaderboard.db import Benchmark, Submission, User
 from brainmark.leaderboard.routes_pages import load_model_row
-from brainmark.leaderboard.boardcache import cached_leaderboard, fingerprint
+from brainmark.leaderboard.boardcache import anonymous_body, cached_leaderboard, fingerprint, send_body
 from brainmark.leaderboard.store import Board, export_record, score_dict
 from brainmark.leaderboard.submissions import create_submission, own_submission, parse_public, submission_json
 from brainmark.leaderboard.uploads import UploadError, read_stream
@@ -64,21 +64,15 @@ def board_json(board: Board) -> dict[str, Any]:
     }
 
 
-_ANONYMOUS: dict[tuple[Any, str], bytes] = {}
-
-
 @router.get("/leaderboard", tags=["leaderboard"], response_model=None)
-def api_leaderboard(q: str = "", session: Session = Depends(get_session),
+def api_leaderboard(request: Request, q: str = "", session: Session = Depends(get_session),
                     user: User | None = Depends(api_user)) -> Response:
     """Ranked models (composite = the hierarchical v1 composite of the benchmarks each has), per-benchmark scores."""
     if user is not None:
         return JSONResponse(board_json(cached_leaderboard(session, user, q)))
-    key = (fingerprint(session), q)
-    if key not in _ANONYMOUS:  # what anonymous clients see is encoded once per database state
-        if len(_ANONYMOUS) > 256:
-            _ANONYMOUS.clear()
-        _ANONYMOUS[key] = JSONResponse(board_json(cached_leaderboard(session, None, q))).body
-    return Response(_ANONYMOUS[key], media_type="application/json")
+    bodies = anonymous_body(("api", fingerprint(session), q),  # encoded once per database state
+                            lambda: JSONResponse(board_json(cached_leaderboard(session, None, q))).body)
+    return send_body(request, bodies, "application/json")
 
 
 @router.get("/models/{identifier:path}", tags=["models"])

@@ -21,7 +21,7 @@ from brainmark.leaderboard.auth import (
     set_session_cookie,
 )
 from brainmark.leaderboard.db import Benchmark, LoginSession, Model, ScoreRow
-from brainmark.leaderboard.boardcache import cached_leaderboard, fingerprint
+from brainmark.leaderboard.boardcache import anonymous_body, cached_leaderboard, fingerprint, send_body
 from brainmark.leaderboard.store import export_record, visible
 from brainmark.leaderboard.submissions import create_submission, own_submission, parse_public
 from brainmark.leaderboard.uploads import MAX_BYTES, UploadError, read_stream
@@ -53,20 +53,13 @@ def load_model_row(session: Session, identifier: str, user: Any) -> Model:
     return model
 
 
-_ANONYMOUS_PAGES: dict[tuple[Any, str], bytes] = {}
-
-
 @router.get("/", response_class=HTMLResponse)
 def leaderboard_page(request: Request, q: str = "", session: Session = Depends(get_session),
                      login: LoginSession | None = Depends(page_login)) -> Response:
     """The ranked board with its Figure-1 plot (the page anonymous visitors see is rendered once per DB state)."""
     if login is None:
-        key = (fingerprint(session), q)
-        if key not in _ANONYMOUS_PAGES:
-            if len(_ANONYMOUS_PAGES) > 256:
-                _ANONYMOUS_PAGES.clear()
-            _ANONYMOUS_PAGES[key] = _board_page(request, session, None, q).body
-        return HTMLResponse(_ANONYMOUS_PAGES[key])
+        bodies = anonymous_body(("page", fingerprint(session), q), lambda: _board_page(request, session, None, q).body)
+        return send_body(request, bodies, "text/html; charset=utf-8")
     return _board_page(request, session, login, q)
 
 
