@@ -184,7 +184,18 @@ def test_fork_bomb_is_bounded_and_leaves_nothing(slot_processes):
     assert slot_processes() == []
 
 
-def test_dev_shm_is_size_limited_and_counted(slot_processes):
+@pytest.fixture(params=["cgroup", "pss"])
+def accounting(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run the test with the job cgroup, and again with the fallback (PSS + private tmpfs) accounting."""
+    if request.param == "pss":
+        def no_cgroup(*args: object, **kwargs: object) -> None:
+            raise CgroupError("disabled for this test")
+
+        monkeypatch.setattr(sandbox_module, "open_job_cgroup", no_cgroup)
+    return request.param
+
+
+def test_dev_shm_is_size_limited_and_counted(accounting, slot_processes):
     fill = """
     import json, os
     written = 0
@@ -231,13 +242,7 @@ def test_setsid_escapes_die_with_the_job(slot_processes):
     assert slot_processes() == []
 
 
-@pytest.mark.parametrize("accounting", ["cgroup", "pss"])
-def test_memory_limit_counts_shared_pages_once(accounting, monkeypatch, slot_processes):
-    if accounting == "pss":
-        def no_cgroup(*args, **kwargs):
-            raise CgroupError("disabled for this test")
-
-        monkeypatch.setattr(sandbox_module, "open_job_cgroup", no_cgroup)
+def test_memory_limit_counts_shared_pages_once(accounting, slot_processes):
     forks = """
     import os, time
     data = bytearray(200 * 2**20)

@@ -34,19 +34,26 @@ def tree(root_pid: int) -> list[psutil.Process]:
         return []
 
 
-def _tmpfs_bytes(pid: int) -> int:
+def _tmpfs_bytes(pid: int, tmp_bytes: int) -> int:
+    """Bytes used in the process' private tmpfs mounts (none while it still sees the host's: it has not entered
+    its sandbox yet, and the host's /tmp is not the job's)."""
     total = 0
     for mount in TMPFS_MOUNTS:
+        path = f"/proc/{pid}/root/{mount}"
         try:
-            stat = os.statvfs(f"/proc/{pid}/root/{mount}")
+            if os.stat(path).st_dev == os.stat(f"/{mount}").st_dev:
+                continue
+            stat = os.statvfs(path)
         except OSError:
+            continue
+        if stat.f_blocks * stat.f_frsize > tmp_bytes + 65536:  # not a sandbox tmpfs of the configured size
             continue
         total += (stat.f_blocks - stat.f_bfree) * stat.f_frsize
     return total
 
 
-def tree_usage(root_pid: int) -> TreeUsage:
-    """PSS + private tmpfs bytes, CPU seconds and process count of ``root_pid``'s tree."""
+def tree_usage(root_pid: int, tmp_bytes: int) -> TreeUsage:
+    """PSS + private tmpfs bytes (mounts of at most ``tmp_bytes``), CPU seconds and process count of the tree."""
     processes = tree(root_pid)
     memory = 0
     cpu = 0.0
@@ -58,5 +65,5 @@ def tree_usage(root_pid: int) -> TreeUsage:
         except psutil.Error:
             continue
     if len(processes) > 1:  # the first is bubblewrap outside the sandbox; the others see its tmpfs mounts
-        memory += _tmpfs_bytes(processes[-1].pid)
+        memory += _tmpfs_bytes(processes[-1].pid, tmp_bytes)
     return TreeUsage(memory, cpu, len(processes))

@@ -240,7 +240,9 @@ class Sandbox:
         """Memory, CPU and process count of the job now (from the cgroup, else from the process tree)."""
         if self.cgroup is not None:
             return accounting.TreeUsage(self.cgroup.memory_bytes(), self.cgroup.cpu_seconds(), len(self.cgroup.pids()))
-        return accounting.tree_usage(self.proc.pid) if self.proc else accounting.TreeUsage(0, 0.0, 0)
+        if self.proc is None:
+            return accounting.TreeUsage(0, 0.0, 0)
+        return accounting.tree_usage(self.proc.pid, self.limits.tmp_bytes)
 
     def violation(self) -> str | None:
         """The limit the job broke, if any (checked by whoever waits on it, several times a second)."""
