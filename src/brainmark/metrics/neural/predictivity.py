@@ -22,7 +22,7 @@ from brainmark.metrics.neural._common import (
     prepare_source,
     prepare_target,
 )
-from brainmark.metrics.neural.pls import fit_pls_splits
+from brainmark.metrics.neural.pls import check_solver, fit_pls_splits
 from brainmark.metrics.neural.regression import DEFAULT_ALPHAS, LinearRegressionLS, RidgePerTarget
 from brainmark.metrics.neural.splits import SplitScheme
 from brainmark.scores import Score
@@ -36,7 +36,8 @@ class CrossRegressedCorrelation:
     Parameters follow scikit-learn style (stored, no work in ``__init__``): ``regression`` (pls | ridge | linear),
     ``n_components`` (PLS), ``alphas`` (ridge grid; one penalty per neuroid by leave-one-out within each training
     split; ``alpha_selection`` = ``loo`` exact or ``gcv`` approximate and much faster), and the split scheme
-    (``n_splits``, ``train_size``, ``kfold``, ``stratify_on``, ``random_state``).
+    (``n_splits``, ``train_size``, ``kfold``, ``stratify_on``, ``random_state``). ``solver`` (PLS): ``exact``
+    (default, converged weights) or ``nipals`` (scikit-learn's iteration and tolerance, to reproduce official numbers).
 
     Handling of awkward input (recorded in ``meta``): PLS components are clipped to ``min(n_train - 1,
     n_features)``; constant features carry no information and are ignored by centring (all-constant features are an
@@ -55,7 +56,9 @@ class CrossRegressedCorrelation:
         kfold: bool = False,
         stratify_on: str | None = "object_name",
         random_state: int = 1,
+        solver: str = "exact",
     ) -> None:
+        check_solver(solver)
         self.regression = regression
         self.n_components = n_components
         self.alphas = alphas
@@ -65,6 +68,7 @@ class CrossRegressedCorrelation:
         self.kfold = kfold
         self.stratify_on = stratify_on
         self.random_state = random_state
+        self.solver = solver
 
     def get_params(self) -> dict[str, Any]:
         params: dict[str, Any] = {
@@ -77,6 +81,7 @@ class CrossRegressedCorrelation:
         }
         if self.regression == "pls":
             params["n_components"] = self.n_components
+            params["solver"] = self.solver
         if self.regression == "ridge":
             params["alphas"] = [float(a) for a in self.alphas]
             params["alpha_selection"] = self.alpha_selection
@@ -98,8 +103,9 @@ class CrossRegressedCorrelation:
         masks = np.zeros((len(splits), X.shape[0]), dtype=bool)
         for s, (train, _test) in enumerate(splits):
             masks[s, train] = True
-        fit = fit_pls_splits(X, Y, masks, k_used)
-        return np.stack([pearson_columns(fit.predict(s, X[test]), Y[test]) for s, (_train, test) in enumerate(splits)])
+        fit = fit_pls_splits(X, Y, masks, k_used, solver=self.solver)
+        meta["pls"] = fit.info
+        return np.stack([pearson_columns(fit.predict_rows(s, test), Y[test]) for s, (_train, test) in enumerate(splits)])
 
     def _refit_correlations(self, X: np.ndarray, Y: np.ndarray, splits: list, meta: dict) -> tuple[np.ndarray, np.ndarray | None]:
         """Pearson r (split x neuroid) of ridge / OLS refitted per split, and ridge's chosen penalties."""
