@@ -140,13 +140,15 @@ def load_model(
     workers: int | None = None,
     use_cache: bool = True,
     identifier_override: str | None = None,
+    memory_budget: int | str | None = None,
     **kwargs: Any,
 ) -> Any:
     """A BrainModel by zoo name (``resnet18``, ``resnet18-untrained``), ``timm:<name>``, or user reference.
 
     ``untrained=True`` gives random, seeded weights (identifier suffixed ``-untrained``, plus ``-seed<n>`` when
     ``seed != 0``); ``layers={region: layer}`` fixes the commitment by hand; ``identifier=`` (keyword, e.g.
-    for uploaded models) names the resulting model.
+    for uploaded models) names the resulting model; ``memory_budget`` bounds the full-size activations one
+    extraction holds (see :mod:`brainmark.models.reduction`).
     """
     unknown = set(kwargs) - {"identifier"}
     if unknown:
@@ -188,6 +190,7 @@ def load_model(
         layers=layers,
         workers=workers,
         use_cache=use_cache,
+        memory_budget=memory_budget,
     )
 
 
