@@ -75,6 +75,7 @@ class ActivationCache:
 
     @property
     def root(self) -> Path:
+        """The cache folder (created on first use)."""
         if self._root is not None:
             self._root.mkdir(parents=True, exist_ok=True)
             return self._root
@@ -104,6 +105,7 @@ class ActivationCache:
         return array, meta
 
     def save(self, model: str, key: str, array: np.ndarray, meta: dict[str, Any]) -> None:
+        """Store ``array`` and its metadata under ``key`` (atomically; the side-car last)."""
         npy, meta_path = self._paths(model, key)
         with atomic_write(npy) as f:
             np.save(f, np.ascontiguousarray(array), allow_pickle=False)

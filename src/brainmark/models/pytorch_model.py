@@ -83,17 +83,21 @@ class PytorchBrainModel:
     # --- identity -----------------------------------------------------------------------------------------
     @property
     def candidate_layers(self) -> list[str]:
+        """The layers considered for region commitment."""
         return list(self.spec.layers)
 
     @property
     def metadata(self) -> dict[str, Any]:
+        """The zoo metadata (family, paper, weights, ImageNet top-1...)."""
         return dict(self.spec.metadata)
 
     def visual_degrees(self) -> float:
+        """Degrees of visual angle the model's input spans."""
         return float(self.spec.visual_degrees)
 
     @property
     def weights_hash(self) -> str:
+        """sha256 of the network's weights (computed once)."""
         if self._weights_hash is None:
             self._weights_hash = weights_hash(self.spec.module, self.spec.weights_file)
         return self._weights_hash
@@ -108,6 +112,7 @@ class PytorchBrainModel:
         self.commitment[region] = {"layer": layer, "source": source, **record}
 
     def layer_for(self, region: str) -> str:
+        """The layer committed to ``region`` (a :class:`CommitmentError` saying how to commit one if none)."""
         if region not in self.commitment:
             raise CommitmentError(
                 f"{self.identifier} has no layer committed to region {region!r} (committed: "
@@ -228,6 +233,7 @@ class PytorchBrainModel:
 
     # --- BrainModel ---------------------------------------------------------------------------------------
     def start_recording(self, region: str, time_bins: Sequence[tuple[int, int]] | None = None) -> None:
+        """Record ``region`` (its committed layer) on the next ``look_at``; optional time bins."""
         self.layer_for(region)  # fail early with the commitment hint
         self._task, self._region = PASSIVE, region
         self._time_bins = [tuple(map(int, tb)) for tb in time_bins] if time_bins else None
@@ -290,6 +296,7 @@ class PytorchBrainModel:
         }
 
     def look_at(self, stimulus_set: StimulusSet, number_of_trials: int = 1) -> xr.DataArray:
+        """The recording of the current region, or the current task\'s output, for ``stimulus_set``."""
         if int(number_of_trials) < 1:
             raise TaskError(f"number_of_trials must be >= 1, got {number_of_trials}")
         if self._task == PASSIVE:

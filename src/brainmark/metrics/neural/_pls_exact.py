@@ -126,6 +126,7 @@ class _CrossCovariance:
             self.stack = np.stack([self.split(s) for s in range(S)])
 
     def split(self, s: int) -> np.ndarray:
+        """The cross-covariance (p x q) of split ``s``."""
         rows, complement = self.rows[s]
         part = self.X[rows].T @ self.Y[rows]
         base = self.F - part if complement else part
@@ -174,6 +175,7 @@ class _Components:
 
     @classmethod
     def empty(cls, S: int, n: int, p: int, q: int, k: int) -> "_Components":
+        """Zeroed state for ``S`` splits, ``n`` rows, ``p`` features, ``q`` targets and ``k`` components."""
         return cls(*(np.zeros(shape) for shape in ((S, n, k), (S, p, k), (S, p, k), (S, q, k), (S, p, k), (S, q, k),
                                                    (S, k))))
 
