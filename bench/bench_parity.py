@@ -106,18 +106,18 @@ def _compare(ours: np.ndarray, theirs: np.ndarray) -> dict[str, Any]:
             "bitwise_equal": bool(ours.shape == theirs.shape and np.array_equal(ours, theirs))}
 
 
-def _timed_metric(metric: Any, source: Any, target: Any) -> tuple[Any, float, float]:
-    """(score, seconds, peak traced MiB) of one metric call."""
+def _timed_metric(metric: Any, source: Any, target: Any) -> tuple[Any, dict[str, float]]:
+    """(score, {seconds, cpu_seconds, peak traced MiB}) of one metric call."""
     tracemalloc.start()
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     score = metric(source, target)
-    seconds = time.perf_counter() - start
-    peak = tracemalloc.get_traced_memory()[1] / 2**20
+    timing = {"seconds": time.perf_counter() - start, "cpu_seconds": time.process_time() - cpu,
+              "peak_mib": tracemalloc.get_traced_memory()[1] / 2**20}
     tracemalloc.stop()
-    return score, seconds, peak
+    return score, timing
 
 
-def _metric_on(values: np.ndarray, stimuli: Any, benchmark: Any, **params: Any) -> tuple[Any, float, float]:
+def _metric_on(values: np.ndarray, stimuli: Any, benchmark: Any, **params: Any) -> tuple[Any, dict[str, float]]:
     from brainmark import load_metric
     from brainmark.data import make_assembly
     from brainmark.data.assembly import average_repetitions
@@ -158,10 +158,13 @@ def run_case(case: str, cache: Path, skip_official: bool) -> dict[str, Any]:
     out["activations_seconds"] = time.perf_counter() - start
     out["features"] = json.loads(ours_acts.attrs["reduction_info"])
     values = np.asarray(ours_acts.values)
-    exact, seconds, peak = _metric_on(values, stimuli, benchmark)
-    out.update(brainmark_metric=exact.raw, metric_seconds=seconds, metric_peak_mib=peak)
+    exact, timing = _metric_on(values, stimuli, benchmark)
+    out.update(brainmark_metric=exact.raw, metric_seconds=timing["seconds"], metric_cpu_seconds=timing["cpu_seconds"],
+               metric_peak_mib=timing["peak_mib"])
     if kind == "pls":
-        out["brainmark_metric_nipals"] = _metric_on(values, stimuli, benchmark, solver="nipals")[0].raw
+        nipals, nipals_timing = _metric_on(values, stimuli, benchmark, solver="nipals")
+        out.update(brainmark_metric_nipals=nipals.raw, nipals_seconds=nipals_timing["seconds"],
+                   nipals_iterations=nipals.meta["pls"])
     out["end_to_end_default"], out["end_to_end_features"] = _end_to_end(name, layer, benchmark_id, benchmark.region)
     out["end_to_end_random4096"] = _end_to_end(name, layer, benchmark_id, benchmark.region, reduction="random:4096")[0]
     if kind == "pls":
@@ -195,6 +198,7 @@ def _row(r: dict[str, Any]) -> str:
     inputs = r.get("inputs", {})
     acts = r.get("activations", {})
     speed = r["official"]["metric_seconds"] / r["metric_seconds"] if "official" in r else float("nan")
+    cpu_speed = (r["official"]["metric_cpu_seconds"] / r["metric_cpu_seconds"]) if "official" in r else float("nan")
     return (f"| {r['model']} `{r['layer']}` | {r['benchmark']} | "
             f"{'bitwise' if inputs.get('bitwise_equal') else inputs.get('max_abs_diff', '-')} | "
             f"{'bitwise' if acts.get('bitwise_equal') else acts.get('max_abs_diff', '-')} | {official:.6f} | "
@@ -202,7 +206,7 @@ def _row(r: dict[str, Any]) -> str:
             f"{'-' if np.isnan(nipals) else f'{nipals:.6f}'} ({diff(nipals)}) | "
             f"{r['end_to_end_random4096']:.6f} ({diff(r['end_to_end_random4096'])}) | "
             f"{r['metric_seconds']:.2f} / {r.get('official', {}).get('metric_seconds', float('nan')):.1f} "
-            f"({speed:.0f}x) |")
+            f"({speed:.0f}x; CPU {cpu_speed:.0f}x) |")
 
 
 def main() -> None:

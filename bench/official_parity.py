@@ -84,16 +84,15 @@ def _pls(activations: Any, spec: dict) -> dict:
 
 
 def _rsa(activations: Any, spec: dict) -> dict:
-    from brainscore_core.supported_data_standards.brainio.assemblies import DataAssembly
     from brainscore_vision.metrics.rdm.metric import RDM, RDMSimilarity
 
     with np.load(spec["target"]) as data:
         matrices, ids = data["matrices"], data["stimulus_id"].tolist()
     start, cpu = time.perf_counter(), time.process_time()
     model_rdm = RDM()(activations)
-    coords = {"stimulus_id": ("presentation", ids)}
-    per_subject = [float(RDMSimilarity()(model_rdm, DataAssembly(m, coords=coords, dims=["presentation", "presentation"])))
-                   for m in matrices]
+    position = {sid: i for i, sid in enumerate(ids)}
+    order = [position[sid] for sid in model_rdm["stimulus_id"].values]  # subject matrices in the model RDM's order
+    per_subject = [float(RDMSimilarity()(model_rdm, model_rdm.copy(data=m[np.ix_(order, order)]))) for m in matrices]
     elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
     return {"score": float(np.mean(per_subject)), "subject_scores": per_subject, "metric_seconds": elapsed,
             "metric_cpu_seconds": cpu}

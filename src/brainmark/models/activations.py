@@ -216,7 +216,7 @@ class ActivationExtractor:
     def _run_passes(self, stimulus_set: StimulusSet, layers: list[str], plan: dict[str, Reduction],
                     streams: dict[str, LayerReducer], arrays: dict[str, np.ndarray], gram: dict[str, GramAccumulator],
                     with_output: bool, desc: str | None) -> int:
-        """The main pass (streamed layers, output, first anchors) and the extra anchor passes; returns their count."""
+        """The extra anchor passes, then the main pass (streamed layers, output, first anchors); returns their count."""
         n = len(stimulus_set)
         streamed = [layer for layer in layers if layer not in gram]
         budget = plan[layers[0]].budget() if layers else 0
@@ -224,7 +224,8 @@ class ActivationExtractor:
         jobs = anchor_jobs({layer: acc.n_features for layer, acc in gram.items()}, n, self.batch_size, budget)
         main, extra = schedule(jobs, budget, budget - held)
         count = 0
-        for index, group in enumerate([main, *extra]):
+        # the extra passes first: while they run nothing else is held, then the main pass fills the full layers
+        for index, group in [*((i + 1, g) for i, g in enumerate(extra)), (0, main)]:
             if index == 0 and not (streamed or with_output or group):
                 continue
             blocks: dict[str, list[AnchorBlock]] = {}
@@ -238,6 +239,7 @@ class ActivationExtractor:
             label = desc or f"{self.identifier} activations"
             self._pass(stimulus_set, recorder, hooked, with_output=index == 0 and with_output, start=start,
                        desc=label if index == 0 else f"{label} (exact embedding, pass {index}/{len(extra)})")
+            del recorder, blocks  # free this pass's anchors before the next pass allocates its own
             count += 1
         return count
 

@@ -39,6 +39,15 @@ def exact_products(A: torch.Tensor, B: torch.Tensor) -> np.ndarray:
     return out.cpu().numpy()
 
 
+def exact_row_sums(A: torch.Tensor) -> np.ndarray:
+    """Row sums of ``A`` in float64, one block of columns at a time."""
+    width = max(1, _PRODUCT_BLOCK_BYTES // (8 * max(A.shape[0], 1)))
+    out = torch.zeros(A.shape[0], dtype=torch.float64, device=A.device)
+    for start in range(0, A.shape[1], width):
+        out += A[:, start : start + width].double().sum(dim=1)
+    return out.cpu().numpy()
+
+
 @dataclass(frozen=True)
 class AnchorJob:
     """Rows ``[start, stop)`` of ``layer`` held at full size during one pass."""
@@ -77,7 +86,7 @@ class AnchorBlock:
         start, stop = self.job.start, self.job.stop
         row1 = row0 + flat.shape[0]
         if start == 0:  # the first anchor sees every row once: the per-stimulus sums come from it
-            self.acc.row_sums[row0:row1] = flat.sum(dim=1, dtype=torch.float64).cpu().numpy()
+            self.acc.row_sums[row0:row1] = exact_row_sums(flat)
         lo, hi = max(row0, start), min(row1, stop)
         if lo < hi:
             self.buffer[lo - start : hi - start] = flat[lo - row0 : hi - row0]

@@ -34,7 +34,7 @@ class PytorchBrainModel:
     Options: ``batch_size``, ``device`` (None/"auto", "cpu", "cuda"), ``reduction`` (see
     :mod:`brainmark.models.reduction`; default ``auto``: full features within ``memory_budget``, the exact Gram
     embedding beyond it), ``memory_budget`` (bytes or e.g. ``"4GiB"``; None: ``$BRAINMARK_MEMORY_BUDGET`` or
-    1 GiB), ``seed`` (projection and readout seeds), ``layers`` ({region: layer} fixed by hand), ``workers``
+    512 MiB), ``seed`` (projection and readout seeds), ``layers`` ({region: layer} fixed by hand), ``workers``
     (image-decoding threads), ``use_cache``.
     """
 
