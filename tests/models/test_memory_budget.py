@@ -167,3 +167,15 @@ def test_model_scores_and_caches_the_embedding(imagenet_samples, brainmark_home)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert small.plan(imagenet_samples, ["block1"], small.reduction)["block1"].kind == "gram"
+
+
+def test_embedding_passes_stop_early_even_with_cached_widths(imagenet_samples):
+    torch.manual_seed(0)
+    net = TinyNet()
+    extractor = _extractor(net)
+    extractor.remember_widths({"block1": 8 * 16 * 16})  # known widths, unknown positions
+    fc_calls = []
+    net.fc.register_forward_hook(lambda *a: fc_calls.append(1))
+    _, info = extractor.extract(imagenet_samples, ["block1"], Reduction("gram", memory_budget=40_000))
+    assert info["block1"]["forward_passes"] > 1
+    assert len(fc_calls) == 1  # the one-image probe (positions, repeats); the passes stop after block1

@@ -125,6 +125,11 @@ class ActivationExtractor:
             self._probe(stimulus_set.subset(stimulus_set.stimulus_ids[:1], identifier=stimulus_set.identifier), missing)
         return {layer: self._widths[layer] for layer in layers}
 
+    def remember_widths(self, widths: Mapping[str, int]) -> None:
+        """Take layer widths known from elsewhere (e.g. the activation cache), so no probe is needed for them."""
+        for layer, width in widths.items():
+            self._widths.setdefault(str(layer), int(width))
+
     def _probe(self, first: StimulusSet, layers: list[str]) -> None:
         """One image through the network: widths and firing positions of ``layers`` and the candidate layers."""
         clock = [0]
@@ -197,6 +202,9 @@ class ActivationExtractor:
 
     def _gram_layers(self, stimulus_set: StimulusSet, layers: list[str], plan: dict[str, Reduction]) -> dict[str, GramAccumulator]:
         names = [layer for layer in layers if plan[layer].kind == "gram"]
+        unplaced = [layer for layer in names if layer not in self._position]
+        if unplaced and len(stimulus_set):  # widths may come from a cache; where and how often they fire may not
+            self._probe(stimulus_set.subset(stimulus_set.stimulus_ids[:1], identifier=stimulus_set.identifier), unplaced)
         widths = self.layer_widths(stimulus_set, names)
         repeated = [layer for layer in names if layer in self._repeated]
         if repeated:

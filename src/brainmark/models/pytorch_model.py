@@ -142,7 +142,7 @@ class PytorchBrainModel:
     def layer_widths(self, stimulus_set: StimulusSet, layers: Sequence[str]) -> dict[str, int]:
         """Features per stimulus of each layer (remembered in the activation cache; else one probe image)."""
         known = self.cache.load_widths(self.identifier, self._widths_key()) if self.use_cache else {}
-        self.extractor._widths.update({k: v for k, v in known.items() if k not in self.extractor._widths})
+        self.extractor.remember_widths(known)
         widths = self.extractor.layer_widths(stimulus_set, layers)
         if self.use_cache and any(layer not in known for layer in layers):
             self.cache.save_widths(self.identifier, self._widths_key(), widths)
