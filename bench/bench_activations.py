@@ -1,5 +1,8 @@
 """Activation extraction: memory and time of VGG-16 (13 conv layers) and cold vs warm cache of EfficientNet-Lite0.
 
+With the default ``auto`` handling, VGG-16's layers are kept whole while they fit the memory budget (smallest
+first) and the others get their exact Gram embedding, computed in extra passes within the budget.
+
 Both on the 640 Cowley2023 210325 images (session stimuli, 112x112 JPEGs). Each case runs in a fresh child
 process so its peak RSS (``ru_maxrss``) is its own; the cache home is a fresh temporary folder, so the first
 EfficientNet run is cold and the second (a new process) is warm. Prints a Markdown table.
@@ -33,8 +36,12 @@ def run_case(case: str) -> dict:
     if case == "vgg16":
         model = load_model("vgg16", untrained=True, batch_size=32)
         acts = model.layer_activations(stimuli, VGG16_CONVS)
-        shapes = {layer: acts[layer].shape for layer in VGG16_CONVS}
-        detail = f"13 conv layers -> {sorted(set(s[1] for s in shapes.values()))} features (auto: random projection)"
+        kinds = [acts[layer].attrs["reduction"] for layer in VGG16_CONVS]
+        infos = [json.loads(acts[layer].attrs["reduction_info"]) for layer in VGG16_CONVS]
+        passes = max((i.get("forward_passes") or 1) for i in infos)
+        worst = max(float(i.get("distortion") or 0.0) for i in infos)
+        detail = (f"auto within {infos[0]['memory_budget_bytes'] / 2**20:.0f} MiB: {kinds.count('none')} layers full, "
+                  f"{kinds.count('gram')} exact Gram embeddings; {passes} forward passes; max Gram error {worst:.1e}")
     else:
         model = load_model("efficientnet-lite0", batch_size=32)
         calls = []

@@ -66,7 +66,7 @@ def test_parameters_are_checked_at_construction_and_in_set_params():
 def test_params_have_stable_keys_and_repr_shows_changes():
     pls = brainmark.load_metric("pls", n_components=10)
     ridge = brainmark.load_metric("ridge")
-    assert set(pls.get_params()) == {"n_components", "n_splits", "train_size", "kfold", "stratify_on", "random_state"}
+    assert set(pls.get_params()) == {"n_components", "solver", "n_splits", "train_size", "kfold", "stratify_on", "random_state"}
     assert set(ridge.get_params()) == {"alphas", "alpha_selection", "n_splits", "train_size", "kfold", "stratify_on",
                                        "random_state"}
     assert repr(pls) == "PLSPredictivity(n_components=10)" and repr(ridge) == "RidgePredictivity()"

@@ -12,7 +12,7 @@ from tiny_net import TinyNet
 def test_warm_run_skips_the_forward_pass(tiny_model, imagenet_samples):
     cold = tiny_model.layer_activations(imagenet_samples, ["block1", "block2"])
     calls = tiny_model.spec.module.calls
-    assert calls == 3
+    assert calls == 1 + 3  # one image to learn the layer widths (remembered), then 20 images in batches of 8
     warm = tiny_model.layer_activations(imagenet_samples, ["block1", "block2"])
     assert tiny_model.spec.module.calls == calls  # forward never called again
     for layer in cold:
@@ -29,15 +29,18 @@ def test_only_missing_layers_are_computed(tiny_model, imagenet_samples):
 
 
 def test_key_changes_with_what_changes_values(tiny_model, imagenet_samples):
-    base = tiny_model._key("block1", imagenet_samples, tiny_model.reduction)
-    degrees = StimulusSet(imagenet_samples.identifier, imagenet_samples.table, degrees=4.0)
-    assert tiny_model._key("block1", degrees, tiny_model.reduction) != base
     from brainmark.models import Reduction
+
+    full = Reduction("none")
+    base = tiny_model._key("block1", imagenet_samples, full)
+    degrees = StimulusSet(imagenet_samples.identifier, imagenet_samples.table, degrees=4.0)
+    assert tiny_model._key("block1", degrees, full) != base
 
     assert tiny_model._key("block1", imagenet_samples, Reduction("random", 64, seed=1)) != base
     assert tiny_model._key("block1", imagenet_samples, Reduction("random", 64, seed=2)) != \
         tiny_model._key("block1", imagenet_samples, Reduction("random", 64, seed=1))
-    assert tiny_model._key("block2", imagenet_samples, tiny_model.reduction) != base
+    assert tiny_model._key("block2", imagenet_samples, full) != base
+    assert tiny_model._key("block1", imagenet_samples, Reduction("gram")) != base
     assert cache_key({"a": 1}) == cache_key({"a": 1}) != cache_key({"a": 2})
 
 

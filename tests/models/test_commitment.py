@@ -24,7 +24,7 @@ def test_selection_picks_the_best_layer_and_freezes_it(tiny_model, geirhos_edges
     assert record.layer == "block2" and record.source == "selection"
     assert record.scores == {"block1": 0.5, "block2": 1.0, "pool": 0.5}
     assert calls == ["block1", "block2", "pool"]
-    assert tiny_model.spec.module.calls == 4  # one pass for all candidate layers: 32 images in batches of 8
+    assert tiny_model.spec.module.calls == 1 + 4  # a one-image width probe, then one pass for all candidate layers (32 images in batches of 8)
     table = record.table()
     assert table.loc[table.chosen, "layer"].tolist() == ["block2"]
     files = list((brainmark_home / "commitments").rglob("*.json"))

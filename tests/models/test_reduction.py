@@ -4,10 +4,10 @@ import torch
 
 from brainmark.models import Reduction
 from brainmark.models.reduction import (
-    AUTO_MAX_FEATURES,
     LayerReducer,
     ReductionError,
     jl_epsilon,
+    plan_reductions,
     very_sparse_projection,
 )
 
@@ -44,19 +44,19 @@ def test_jl_epsilon_decreases_with_components():
     assert jl_epsilon(640, 4096) == pytest.approx(0.117, abs=0.005)
 
 
-def test_auto_keeps_small_layers_and_projects_large_ones():
-    small = LayerReducer(AUTO_MAX_FEATURES, Reduction("auto"), 10, CPU)
-    large = LayerReducer(AUTO_MAX_FEATURES + 1, Reduction("auto", 128), 10, CPU)
-    assert small.kind == "none" and small.n_outputs == AUTO_MAX_FEATURES
+def test_random_projects_wide_layers_and_keeps_narrow_ones():
+    small = LayerReducer(100, Reduction("random", 128), 10, CPU)
+    large = LayerReducer(1000, Reduction("random", 128), 10, CPU)
+    assert small.kind == "none" and small.n_outputs == 100
     assert large.kind == "random" and large.n_outputs == 128
-    out = large(torch.ones(3, AUTO_MAX_FEATURES + 1))
+    out = large(torch.ones(3, 1000))
     assert out.shape == (3, 128)
     assert large.describe(10)["jl_epsilon"] > 0
 
 
-def test_none_refuses_huge_outputs():
+def test_none_refuses_more_than_the_budget():
     with pytest.raises(ReductionError, match="GiB"):
-        LayerReducer(3_000_000, Reduction("none"), 1000, CPU)
+        plan_reductions(Reduction("none", memory_budget=2**30), {"a": 3_000_000}, 1000)
 
 
 def test_pca_needs_separate_fitting_stimuli():
@@ -70,3 +70,4 @@ def test_parse_strings():
     assert Reduction.parse("random:512", seed=2) == Reduction("random", 512, seed=2)
     assert Reduction.parse(None).kind == "auto"
     assert Reduction.parse("none").components() == 4096
+    assert Reduction.parse("gram", memory_budget="2GiB") == Reduction("gram", memory_budget=2 * 2**30)

@@ -80,9 +80,9 @@ def test_cornet_builtin_commitment_and_recurrence(imagenet_samples, brainmark_ho
     few = imagenet_samples.subset(imagenet_samples.stimulus_ids[:2])
     model.start_recording("IT")
     it = model.look_at(few)
-    assert len(calls) == 4  # V4 unrolled for its 4 published time steps
+    assert len(calls) == 2 * 4  # V4 unrolled for its 4 published time steps (a one-image width probe, then the pass)
     assert json.loads(it.attrs["reduction_info"])["n_features"] == 512 * 7 * 7
-    assert it.sizes["neuroid"] == 4096 and it.attrs["reduction"] == "random"  # auto: projected
+    assert it.sizes["neuroid"] == 512 * 7 * 7 and it.attrs["reduction"] == "none"  # auto: full, within the budget
     assert set(it["region"].values) == {"IT"} and it.attrs["layer"] == "IT.output"
     model.start_recording("V1", time_bins=[(70, 170), (170, 270)])
     v1 = model.look_at(few)

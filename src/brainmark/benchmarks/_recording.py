@@ -8,6 +8,7 @@ stimuli. Models that map regions to layers themselves (e.g. CORnet) ignore the s
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
@@ -36,7 +37,8 @@ class LayerSelection:
     #: "no shared stimuli" check of the commitment does not apply.
     same_stimuli: bool = False
     #: Feature reduction for scoring the candidate layers (None: the model's own), e.g. ``"random:1000"``
-    #: like the official PCA-1000 used only for layer selection.
+    #: like the official PCA-1000 used only for layer selection. The committed layer's reported score always
+    #: uses the model's own (default: full features within the memory budget, exact embedding beyond).
     reduction: str | None = None
 
 
@@ -49,9 +51,16 @@ class Recording:
     layer_scores: dict[str, float] = field(default_factory=dict)
     selection: str | None = None
 
+    @property
+    def features(self) -> dict[str, Any] | None:
+        """How the recorded layer's features were kept: reduction, memory budget, seed, measured distortion."""
+        info = self.assembly.attrs.get("reduction_info")
+        return json.loads(info) if isinstance(info, str) else None
+
     def meta(self) -> dict[str, Any]:
-        """The score metadata of the recording: layer, per-layer scores and how the layer was chosen."""
-        return {"layer": self.layer, "layer_scores": dict(self.layer_scores), "layer_selection": self.selection}
+        """Provenance for the score: the layer, how it was chosen and how its features were kept."""
+        return {"layer": self.layer, "layer_scores": dict(self.layer_scores), "layer_selection": self.selection,
+                "features": self.features}
 
 
 def record_region(model: Any, region: str, stimuli: StimulusSet, *, selection: LayerSelection | None,

@@ -16,7 +16,8 @@ from brainmark.metrics.base import Computed
 from brainmark.scores import DEFAULT_CONVENTION, Score
 
 #: Candidate layers are compared on a 1,000-dimensional data-independent random projection (the official code
-#: used PCA-1000 for this choice); the committed layer is scored with the model's own features.
+#: used PCA-1000 for this choice); the committed layer is scored with the model's own features: by default the
+#: full features when they fit the memory budget, else their exact Gram embedding (the same scores).
 SELECTION_REDUCTION = "random:1000"
 
 #: Loads the scored (or the selection) target: a ``presentation x neuroid [x repetition]`` assembly.

@@ -24,7 +24,7 @@ from brainmark.models.brain_model import PASSIVE, REGIONS
 from brainmark.models.errors import UnknownLayerError
 from brainmark.models.preprocessing import Preprocessing
 from brainmark.models.pytorch_model import PytorchBrainModel
-from brainmark.models.reduction import AUTO_MAX_FEATURES, NONE_MAX_BYTES, Reduction
+from brainmark.models.reduction import Reduction
 
 LAYER_RE = re.compile(r"^[A-Za-z0-9_.\-]{1,200}(:input)?$")
 MAX_LAYERS = 200
@@ -90,11 +90,16 @@ class RemoteSpec:
 
 
 def max_width(reduction: Reduction, rows: int) -> int:
-    """The widest array a layer may come back as under ``reduction`` for ``rows`` stimuli."""
+    """The widest array a layer may come back as under ``reduction`` for ``rows`` stimuli: full features within
+    the memory budget (``none``, ``auto``), the exact embedding's ``rows + 1`` coordinates (``gram``, ``auto``
+    beyond the budget), or the projection's components."""
+    full = max(1, reduction.budget() // (4 * max(rows, 1)))
     if reduction.kind == "none":
-        return max(1, NONE_MAX_BYTES // (4 * max(rows, 1)))
+        return full
+    if reduction.kind == "gram":
+        return rows + 1
     if reduction.kind == "auto":
-        return max(AUTO_MAX_FEATURES, reduction.components())
+        return max(full, rows + 1)
     return reduction.components()
 
 
@@ -146,7 +151,10 @@ class SandboxedBrainModel(PytorchBrainModel):
         if reduction.kind == "pca":
             raise ChannelError("PCA reductions are not available for uploaded models; use auto, none or random:K")
         layers = [_layer(layer) if layer != OUTPUT else OUTPUT for layer in dict.fromkeys(layers)]
-        key = (stimulus_set.content_hash(), repr(reduction.key()))
+        # 'auto' is resolved per layer in the sandbox (full features or the exact embedding), so the memo keys on
+        # the request itself
+        key = (stimulus_set.content_hash(), repr((reduction.kind, reduction.n_components, reduction.seed,
+                                                  reduction.budget())))
         missing = [layer for layer in layers if (*key, layer) not in self._memo]
         if missing:
             self._fetch(stimulus_set, missing, reduction, key)
@@ -160,7 +168,8 @@ class SandboxedBrainModel(PytorchBrainModel):
         reply = self.client.request({
             "op": "activations", "folder": folder, "files": files, "degrees": stimuli.degrees,
             "layers": real, "output": OUTPUT in layers,
-            "reduction": {"kind": reduction.kind, "n_components": reduction.n_components, "seed": reduction.seed},
+            "reduction": {"kind": reduction.kind, "n_components": reduction.n_components, "seed": reduction.seed,
+                          "memory_budget": reduction.budget()},
         })
         rows = len(stimuli)
         for index, layer in enumerate(real):

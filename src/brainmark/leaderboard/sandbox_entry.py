@@ -61,7 +61,9 @@ def activations(model: Any, request: dict[str, Any], stimuli_dir: Path, out_dir:
     ids = [f"s{i}" for i in range(len(files))]
     stimuli = StimulusSet.from_files(f"request-{request['id']}", files, stimulus_ids=ids, degrees=request["degrees"])
     r = request["reduction"]
-    reduction = Reduction(r["kind"], r.get("n_components"), seed=int(r.get("seed", 0)))
+    budget = r.get("memory_budget")
+    reduction = Reduction(r["kind"], r.get("n_components"), seed=int(r.get("seed", 0)),
+                          memory_budget=None if budget is None else int(budget))
     layers = list(request["layers"])
     arrays, _ = model.extractor.extract(stimuli, layers, reduction, with_output=bool(request["output"]))
     for index, layer in enumerate(layers):

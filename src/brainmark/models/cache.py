@@ -86,6 +86,11 @@ class ActivationCache:
         folder = self.root / _safe(model)
         return folder / f"{key}.npy", folder / f"{key}.json"
 
+    def exists(self, model: str, key: str) -> bool:
+        """Whether a complete entry is stored under ``key``."""
+        npy, meta_path = self._paths(model, key)
+        return meta_path.is_file() and npy.is_file()
+
     def load(self, model: str, key: str) -> tuple[np.ndarray, dict[str, Any]] | None:
         """The cached array and its metadata, or None when absent or unreadable."""
         npy, meta_path = self._paths(model, key)
@@ -108,6 +113,21 @@ class ActivationCache:
         record = {**meta, "model": model, "key": key, "shape": list(array.shape), "created": time.time()}
         with atomic_write(meta_path, "w") as f:
             json.dump(record, f, default=str)
+
+    def load_widths(self, model: str, key: str) -> dict[str, int]:
+        """Remembered layer widths (features per stimulus) of a model's network at one input size."""
+        path = self.root / _safe(model) / f"widths-{key}.json"
+        try:
+            return {str(k): int(v) for k, v in json.loads(path.read_text()).items()}
+        except (OSError, ValueError, AttributeError):
+            return {}
+
+    def save_widths(self, model: str, key: str, widths: dict[str, int]) -> None:
+        """Remember layer widths (merged with those already known)."""
+        merged = {**self.load_widths(model, key), **{k: int(v) for k, v in widths.items()}}
+        path = self.root / _safe(model) / f"widths-{key}.json"
+        with atomic_write(path, "w") as f:
+            json.dump(merged, f, sort_keys=True)
 
     def entries(self) -> list[dict[str, Any]]:
         """One dict per complete entry: model, layer, stimuli, shape, bytes, created, key."""
@@ -142,7 +162,7 @@ class ActivationCache:
             if not folder.is_dir():
                 continue
             for path in folder.iterdir():
-                if path.suffix == ".json":
+                if path.suffix == ".json" and path.with_suffix(".npy").is_file():
                     count += 1
                 size += path.stat().st_size
             shutil.rmtree(folder)

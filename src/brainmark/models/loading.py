@@ -203,6 +203,7 @@ def load_model(
     workers: int | None = None,
     use_cache: bool = True,
     identifier: str | None = None,
+    memory_budget: int | str | None = None,
     **spec_fields: Any,
 ) -> BrainModel:
     """A BrainModel from a zoo name, a user factory, a :class:`ModelSpec` or a torch module.
@@ -220,6 +221,9 @@ def load_model(
     layers : ``{region: layer}`` fixed by hand (benchmarks keep them instead of selecting).
     use_cache : cache activations under ``$BRAINMARK_HOME/activations``.
     identifier : the name of the resulting model (e.g. for uploaded models).
+    memory_budget : the most full-size activations one extraction holds (bytes or ``"512MiB"``; default 512 MiB or
+        ``$BRAINMARK_MEMORY_BUDGET``); wider layers are kept as their exact Gram embedding (see
+        :mod:`brainmark.models.reduction`).
 
     Returns
     -------
@@ -235,7 +239,8 @@ def load_model(
     base = spec.identifier or name
     final = identifier or (base + (UNTRAINED_SUFFIX if untrained else "") + (f"-seed{seed}" if untrained and seed else ""))
     return PytorchBrainModel(spec, final, batch_size=batch_size, device=device, reduction=reduction, seed=seed,
-                             layers=layers, workers=workers, use_cache=use_cache)
+                             layers=layers, workers=workers, use_cache=use_cache,
+                             memory_budget=memory_budget)
 
 
 #: Top-1 accuracy (percent) of guessing among the 1,000 ImageNet classes: what random weights achieve.

@@ -15,7 +15,7 @@ from brainmark.models.cache import ActivationCache, cache_key, weights_hash
 from brainmark.models.errors import CommitmentError, TaskError
 from brainmark.models.preprocessing import presentation_params
 from brainmark.models.recording import region_assembly
-from brainmark.models.reduction import Reduction
+from brainmark.models.reduction import Reduction, plan_reductions
 from brainmark.models.spec import ModelSpec
 
 LABEL_COLUMNS = ("object_name", "label", "category", "class_name", "category_name")
@@ -33,8 +33,10 @@ class PytorchBrainModel:
     """A :class:`~brainmark.models.BrainModel` around a :class:`ModelSpec`.
 
     Options: ``batch_size``, ``device`` (None/"auto", "cpu", "cuda"), ``reduction`` (see
-    :mod:`brainmark.models.reduction`), ``seed`` (projection and readout seeds), ``layers`` ({region: layer}
-    fixed by hand), ``workers`` (image-decoding threads), ``use_cache``.
+    :mod:`brainmark.models.reduction`; default ``auto``: full features within ``memory_budget``, the exact Gram
+    embedding beyond it), ``memory_budget`` (bytes or e.g. ``"4GiB"``; None: ``$BRAINMARK_MEMORY_BUDGET`` or
+    512 MiB), ``seed`` (projection and readout seeds), ``layers`` ({region: layer} fixed by hand), ``workers``
+    (image-decoding threads), ``use_cache``.
     """
 
     def __init__(
@@ -49,11 +51,13 @@ class PytorchBrainModel:
         layers: Mapping[str, str] | None = None,
         workers: int | None = None,
         use_cache: bool = True,
+        memory_budget: int | str | None = None,
     ) -> None:
         self.spec = spec
         self.identifier = identifier or spec.identifier or type(spec.module).__name__.lower()
         self.seed = int(seed)
-        self.reduction = Reduction.parse(reduction, seed=self.seed)
+        self.memory_budget = memory_budget
+        self.reduction = Reduction.parse(reduction, seed=self.seed, memory_budget=memory_budget)
         self.use_cache = use_cache
         self.cache = ActivationCache()
         self.extractor = ActivationExtractor(
@@ -132,6 +136,25 @@ class PytorchBrainModel:
             }
         )
 
+    def _widths_key(self) -> str:
+        return cache_key({"model": self.identifier, "weights": self.weights_hash, "kind": "layer-widths",
+                          "input_size": self.spec.preprocessing.input_size})
+
+    def layer_widths(self, stimulus_set: StimulusSet, layers: Sequence[str]) -> dict[str, int]:
+        """Features per stimulus of each layer (remembered in the activation cache; else one probe image)."""
+        known = self.cache.load_widths(self.identifier, self._widths_key()) if self.use_cache else {}
+        self.extractor.remember_widths(known)
+        widths = self.extractor.layer_widths(stimulus_set, layers)
+        if self.use_cache and any(layer not in known for layer in layers):
+            self.cache.save_widths(self.identifier, self._widths_key(), widths)
+        return widths
+
+    def plan(self, stimulus_set: StimulusSet, layers: Sequence[str], reduction: Reduction) -> dict[str, Reduction]:
+        """The concrete reduction of each layer for this stimulus set (``auto`` resolved against the budget)."""
+        if reduction.kind != "auto":
+            return {layer: reduction for layer in layers}
+        return plan_reductions(reduction, self.layer_widths(stimulus_set, layers), len(stimulus_set))
+
     def layer_activations(
         self,
         stimulus_set: StimulusSet,
@@ -139,35 +162,49 @@ class PytorchBrainModel:
         reduction: str | Reduction | None = None,
     ) -> dict[str, xr.DataArray]:
         """``presentation x neuroid`` activations of many layers from one forward pass (cached per layer)."""
-        reduction = self.reduction if reduction is None else Reduction.parse(reduction, seed=self.seed)
+        if reduction is None:
+            reduction = self.reduction
+        else:
+            reduction = Reduction.parse(reduction, seed=self.seed, memory_budget=self.memory_budget)
         layers = list(dict.fromkeys(layers))
-        check_layers(self.spec.module, [layer for layer in layers if layer != OUTPUT], self.spec.layers)
+        real = [layer for layer in layers if layer != OUTPUT]
+        check_layers(self.spec.module, real, self.spec.layers)
+        plan = self.plan(stimulus_set, real, reduction)
+        keys = {layer: self._key(layer, stimulus_set, plan.get(layer, reduction)) for layer in layers}
+        hits = [layer for layer in layers if self.use_cache and self.cache.exists(self.identifier, keys[layer])]
+        missing = [layer for layer in layers if layer not in hits]
         values: dict[str, np.ndarray] = {}
         infos: dict[str, dict[str, Any]] = {}
-        keys = {layer: self._key(layer, stimulus_set, reduction) for layer in layers}
-        if self.use_cache:
-            for layer in layers:
-                hit = self.cache.load(self.identifier, keys[layer])
-                if hit is not None and hit[1].get("stimulus_ids") == stimulus_set.stimulus_ids:
-                    values[layer], infos[layer] = hit[0], hit[1]["info"]
-        missing = [layer for layer in layers if layer not in values]
-        if missing:
-            real = [layer for layer in missing if layer != OUTPUT]
-            arrays, info = self.extractor.extract(stimulus_set, real, reduction, with_output=OUTPUT in missing)
-            if OUTPUT in missing:
-                info[OUTPUT] = {"reduction": "none", "layer": OUTPUT, "n_outputs": int(arrays[OUTPUT].shape[1])}
-            for layer in missing:
-                values[layer], infos[layer] = arrays[layer], info[layer]
-                if self.use_cache:
-                    meta = {
-                        "layer": layer,
-                        "stimulus_set": stimulus_set.identifier,
-                        "stimulus_ids": stimulus_set.stimulus_ids,
-                        "info": info[layer],
-                        "weights_hash": self.weights_hash,
-                    }
-                    self.cache.save(self.identifier, keys[layer], arrays[layer], meta)
+        if missing:  # before loading the hits: the extraction has the memory budget to itself
+            self._extract(stimulus_set, missing, plan, keys, reduction.kind, values, infos)
+        for layer in hits:
+            hit = self.cache.load(self.identifier, keys[layer])
+            if hit is None or hit[1].get("stimulus_ids") != stimulus_set.stimulus_ids:
+                self._extract(stimulus_set, [layer], plan, keys, reduction.kind, values, infos)
+            else:
+                values[layer], infos[layer] = hit[0], hit[1]["info"]
         return {layer: self._assembly(values[layer], layer, stimulus_set, infos[layer]) for layer in layers}
+
+    def _extract(self, stimulus_set: StimulusSet, layers: list[str], plan: dict[str, Reduction], keys: dict[str, str],
+                 requested: str, values: dict[str, np.ndarray], infos: dict[str, dict[str, Any]]) -> None:
+        """Extract ``layers`` by ``plan`` into ``values``/``infos`` and the cache."""
+        real = [layer for layer in layers if layer != OUTPUT]
+        arrays, info = self.extractor.extract(stimulus_set, real, {layer: plan[layer] for layer in real},
+                                              with_output=OUTPUT in layers)
+        if OUTPUT in layers:
+            info[OUTPUT] = {"reduction": "none", "layer": OUTPUT, "n_outputs": int(arrays[OUTPUT].shape[1])}
+        for layer in layers:
+            info[layer]["requested_reduction"] = requested if layer != OUTPUT else "none"
+            values[layer], infos[layer] = arrays[layer], info[layer]
+            if self.use_cache:
+                meta = {
+                    "layer": layer,
+                    "stimulus_set": stimulus_set.identifier,
+                    "stimulus_ids": stimulus_set.stimulus_ids,
+                    "info": info[layer],
+                    "weights_hash": self.weights_hash,
+                }
+                self.cache.save(self.identifier, keys[layer], arrays[layer], meta)
 
     def _assembly(self, values: np.ndarray, layer: str, stimulus_set: StimulusSet, info: dict[str, Any]) -> xr.DataArray:
         n = values.shape[1]

@@ -1,287 +1,148 @@
-"""Partial least squares regression (PLS2, NIPALS mode A, regression deflation) computed without NIPALS iterations.
+"""Partial least squares regression (PLS2, NIPALS mode A, regression deflation), as the official Brain-Score metric.
 
-The model is scikit-learn's ``PLSRegression(n_components, scale=False)``, the official Brain-Score regression.
-NIPALS finds each component's x-weight by power iteration on the deflated cross-covariance ``X_k' Y_k``; its fixed
-point is that matrix's dominant left singular vector, which is computed here directly (to ~1e-12 instead of NIPALS'
-1e-6 tolerance), so predictions agree with scikit-learn up to its convergence tolerance.
+The model is scikit-learn's ``PLSRegression(n_components, scale=False)``. Two solvers:
 
-Speed and memory come from exact identities, not approximations:
+- ``exact`` (default): each component's x-weight is the dominant singular vector of the deflated cross-covariance,
+  computed directly to ~1e-12 (:mod:`brainmark.metrics.neural._pls_exact`); all splits are fitted together.
+- ``nipals``: scikit-learn's power iteration with its stopping rule (``tol=1e-6`` on the squared weight change,
+  ``max_iter=500``), step by step (:mod:`brainmark.metrics.neural._pls_nipals`). Its stopped iterates differ from
+  the converged ones by up to ~1e-3 in a score; use it to reproduce an official number exactly.
 
-- the cross-covariance deflates by a rank-one update, ``C_{k+1} = C_k - (t't) p q'`` (kept implicit), and its
-  Gram matrix (``q x q`` or ``p x p``, whichever is smaller) by a rank-two one, so neither ``X`` nor ``C`` is
-  ever deflated in memory;
-- the scores of all cross-validation splits are computed together: every split is a row mask over the same
-  ``X``, so each component needs two matrix products ``X @ W`` and ``X' @ T`` with one column per split;
-- only the dominant eigenpair of each (small) Gram matrix is computed: LAPACK's MRRR driver up to 256 x 256,
-  a block Lanczos iteration batched over splits above (with a full eigendecomposition as fallback);
-- the per-split cross-covariances are stored only while they fit in 512 MB, else applied implicitly from ``X'Y``
-  and each split's held-out rows, so memory stays ``p x q`` for wide feature sets.
+Wide features (more than twice as many as stimuli) are first replaced by their exact row-space coordinates
+(:mod:`brainmark.metrics.neural._rowspace`): PLS sees features only through inner products of centred rows, so the
+fits and predictions are the same, with ``n x n`` instead of ``n x p`` work and memory.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
-import scipy.linalg
-from threadpoolctl import threadpool_limits
 
 from brainmark.metrics.neural._common import MetricInputError
+from brainmark.metrics.neural._pls_exact import fit_exact
+from brainmark.metrics.neural._pls_nipals import DEFAULT_MAX_ITER, DEFAULT_TOL, fit_nipals_splits
+from brainmark.metrics.neural._rowspace import RowSpace, is_wide
 
-_DIRECT_EIGH_MAX = 256  # Gram matrices up to this size: top eigenpair directly from LAPACK
-_KRYLOV = 32  # block-Lanczos basis size per restart
-_BLOCK = 8
-_RESTARTS = 8
-_CROSSCOV_BYTES = 512 * 2**20  # above this the per-split cross-covariances stay implicit
-_BLOCK_BYTES = 1024 * 1024  # rows of X per block of the scores pass (stays in cache)
-_EIG_TOL = 1e-10
+SOLVERS = ("exact", "nipals")
+
+
+def check_solver(solver: str) -> str:
+    """``solver`` if it names a PLS solver, else a :class:`MetricInputError` listing them."""
+    if solver not in SOLVERS:
+        raise MetricInputError(f"unknown PLS solver {solver!r}; choose one of {', '.join(SOLVERS)} "
+                               "('nipals' reproduces scikit-learn's iteration, as the official code)")
+    return solver
 
 
 @dataclass
 class PLSFit:
-    """Fitted PLS models of S splits: predictions are ``(X - x_mean) @ rotations @ y_loadings' + y_mean``."""
+    """Fitted PLS models of S splits on coordinates ``F`` of the rows (the features, or their row-space
+    coordinates): predictions are ``(F - x_mean) @ rotations @ y_loadings' + y_mean``."""
 
-    x_mean: np.ndarray  # (S, p)
+    x_mean: np.ndarray  # (S, r)
     y_mean: np.ndarray  # (S, q)
-    rotations: np.ndarray  # (S, p, k)
+    rotations: np.ndarray  # (S, r, k)
     y_loadings: np.ndarray  # (S, q, k)
     n_components: int
+    solver: str = "exact"
+    fitted: np.ndarray | None = None  # (n, r): the coordinates of the rows the fit saw
+    space: RowSpace | None = None  # how other rows map to the coordinates (None: the features themselves)
+    info: dict[str, Any] = field(default_factory=dict)
+
+    def _predict(self, split: int, F: np.ndarray) -> np.ndarray:
+        scores = (np.asarray(F, dtype=float) - self.x_mean[split]) @ self.rotations[split]
+        return scores @ self.y_loadings[split].T + self.y_mean[split]
 
     def predict(self, split: int, X: np.ndarray) -> np.ndarray:
-        scores = (np.asarray(X, dtype=float) - self.x_mean[split]) @ self.rotations[split]
-        return scores @ self.y_loadings[split].T + self.y_mean[split]
+        """Predicted targets of feature rows ``X`` (m x p) by the model of ``split``."""
+        return self._predict(split, self.space.transform(X) if self.space is not None else X)
+
+    def predict_rows(self, split: int, rows: np.ndarray) -> np.ndarray:
+        """Predicted targets of rows ``rows`` of the fitted feature matrix (no feature products needed)."""
+        if self.fitted is None:
+            raise ValueError("this fit does not keep its rows; use predict(split, X)")
+        return self._predict(split, self.fitted[rows])
 
     def coef(self, split: int) -> np.ndarray:
         """The (p x q) regression coefficients of one split."""
-        return self.rotations[split] @ self.y_loadings[split].T
+        coef = self.rotations[split] @ self.y_loadings[split].T
+        return self.space.to_features(coef) if self.space is not None else coef
 
 
-def _mv(M: np.ndarray, v: np.ndarray) -> np.ndarray:
-    """Batched matrix-vector product: (S, a, b) x (S, b) -> (S, a), through BLAS."""
-    return (M @ v[:, :, None])[:, :, 0]
+def _coordinates(X: np.ndarray) -> tuple[np.ndarray, RowSpace | None]:
+    """Fit coordinates of the rows: exact row-space coordinates (centred) for wide ``X``, else ``X`` in float64."""
+    if is_wide(*X.shape):
+        space = RowSpace.of(X)
+        return space.coords, space
+    return np.asarray(X, dtype=float), None
 
 
-def _mtv(M: np.ndarray, v: np.ndarray) -> np.ndarray:
-    """Batched transposed product: (S, a, b)' x (S, a) -> (S, b), through BLAS."""
-    return (v[:, None, :] @ M)[:, 0, :]
-
-
-def _top_eigenvectors(G: np.ndarray, start: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Dominant eigenpair of each symmetric PSD matrix in the stack ``G`` (S, d, d); returns (v, theta).
-
-    Matrices up to ``_DIRECT_EIGH_MAX`` are solved directly for their top pair; larger ones by block Lanczos (block Krylov with full
-    reorthogonalisation and Rayleigh-Ritz), batched over the stack: each step reads ``G`` once for a whole block of
-    vectors, which is what costs time. Restarted from the best Ritz vectors until the residual
-    ``||G v - theta v|| <= tol * theta``; a full eigendecomposition is the fallback.
-    """
-    S, d, _ = G.shape
-    if d <= _DIRECT_EIGH_MAX:  # LAPACK's MRRR driver computes just the top pair (about 2x faster than all)
-        v, theta = np.empty((S, d)), np.empty(S)
-        for s in range(S):
-            w, vec = scipy.linalg.eigh(G[s], subset_by_index=[d - 1, d - 1], driver="evr", check_finite=False)
-            v[s], theta[s] = vec[:, 0], w[0]
-        return v, theta
-    b = min(_BLOCK, d)
-    steps = max(1, min(_KRYLOV, d) // b)
-    Q0 = np.broadcast_to(start[:d, :b], (S, d, b))
-    converged = np.zeros(S, dtype=bool)
-    for _ in range(_RESTARTS):
-        basis = np.linalg.qr(Q0)[0]
-        for _step in range(1, steps):
-            W = G @ basis[:, :, -b:]
-            for _twice in range(2):
-                W -= basis @ (np.swapaxes(basis, 1, 2) @ W)
-            basis = np.concatenate([basis, np.linalg.qr(W)[0]], axis=2)
-        GB = G @ basis
-        vals, U = np.linalg.eigh(np.swapaxes(basis, 1, 2) @ GB)
-        theta, top = vals[:, -1], U[:, :, -1:]
-        v = (basis @ top)[:, :, 0]
-        resid = np.linalg.norm((GB @ top)[:, :, 0] - theta[:, None] * v, axis=1)
-        converged = resid <= _EIG_TOL * np.maximum(np.abs(theta), np.finfo(float).tiny)
-        if converged.all():
-            break
-        Q0 = basis @ U[:, :, -b:]
-    for s in np.nonzero(~converged)[0]:  # very slow spectra: fall back to a full decomposition
-        w, vecs = np.linalg.eigh(G[s])
-        v[s], theta[s] = vecs[:, -1], w[-1]
-    return v, theta
-
-
-def _scores_pass(
-    X: np.ndarray, Y: np.ndarray, Mf: np.ndarray, w: np.ndarray, offset: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Raw scores ``t0 = M o (X w - offset)`` of all splits with ``X't0`` and ``Y't0``, in one cache-blocked pass."""
-    S, n = Mf.shape
-    t = np.empty((S, n))
-    xt = np.zeros((S, X.shape[1]))
-    yt = np.zeros((S, Y.shape[1]))
-    rows = max(16, _BLOCK_BYTES // (8 * max(X.shape[1], 1)))
-    for b0 in range(0, n, rows):
-        sl = slice(b0, b0 + rows)
-        Xb = X[sl]
-        tb = Mf[:, sl] * ((Xb @ w.T).T - offset[:, None])
-        t[:, sl] = tb
-        xt += tb @ Xb
-        yt += tb @ Y[sl]
-    return t, xt, yt
-
-
-class _CrossCovariance:
-    """The initial cross-covariances ``C_s = Xc_s' Yc_s`` (p x q) of all splits, as products with vectors.
-
-    Stored as one (S, p, q) stack when that fits ``_CROSSCOV_BYTES``; otherwise implicit, from ``F = X'Y`` and each
-    split's smaller row set (its held-out rows, subtracted from ``F``, or its training rows), so memory stays
-    ``p x q`` whatever the number of splits.
-    """
-
-    def __init__(self, X: np.ndarray, Y: np.ndarray, masks: np.ndarray, mx: np.ndarray, my: np.ndarray) -> None:
-        self.X, self.Y, self.mx, self.my = X, Y, mx, my
-        self.ns = masks.sum(axis=1).astype(float)
-        self.F = X.T @ Y
-        self.rows = []  # (row indices, True if they are the held-out complement)
-        for mask in masks:
-            held_out = ~mask
-            use_complement = held_out.sum() <= mask.sum()
-            self.rows.append((np.nonzero(held_out if use_complement else mask)[0], use_complement))
-        S, p, q = masks.shape[0], X.shape[1], Y.shape[1]
-        self.stack = None
-        if S * p * q * 8 <= _CROSSCOV_BYTES:
-            self.stack = np.stack([self.split(s) for s in range(S)])
-
-    def split(self, s: int) -> np.ndarray:
-        rows, complement = self.rows[s]
-        part = self.X[rows].T @ self.Y[rows]
-        base = self.F - part if complement else part
-        return base - self.ns[s] * np.outer(self.mx[s], self.my[s])
-
-    def gram(self, use_q: bool) -> np.ndarray:
-        """``C'C`` (q x q) or ``CC'`` (p x p) of every split."""
-        mats = self.stack if self.stack is not None else (self.split(s) for s in range(len(self.rows)))
-        return np.stack([c.T @ c if use_q else c @ c.T for c in mats])
-
-    def matvec(self, v: np.ndarray) -> np.ndarray:
-        """``C_s v_s`` for all splits: (S, q) -> (S, p)."""
-        if self.stack is not None:
-            return _mv(self.stack, v)
-        Fv = v @ self.F.T
-        out = np.empty_like(Fv)
-        for s, (rows, complement) in enumerate(self.rows):
-            part = self.X[rows].T @ (self.Y[rows] @ v[s])
-            out[s] = (Fv[s] - part if complement else part) - self.ns[s] * self.mx[s] * (self.my[s] @ v[s])
-        return out
-
-    def rmatvec(self, u: np.ndarray) -> np.ndarray:
-        """``C_s' u_s`` for all splits: (S, p) -> (S, q)."""
-        if self.stack is not None:
-            return _mtv(self.stack, u)
-        Fu = u @ self.F
-        out = np.empty_like(Fu)
-        for s, (rows, complement) in enumerate(self.rows):
-            part = self.Y[rows].T @ (self.X[rows] @ u[s])
-            out[s] = (Fu[s] - part if complement else part) - self.ns[s] * self.my[s] * (self.mx[s] @ u[s])
-        return out
-
-
-def fit_pls_splits(X: np.ndarray, Y: np.ndarray, train_masks: np.ndarray, n_components: int) -> PLSFit:
-    """Fit one PLS model per row mask of ``train_masks`` (S, n) on rows of ``X`` (n, p) -> ``Y`` (n, q)."""
-    X = np.asarray(X, dtype=float)
-    Y = np.asarray(Y, dtype=float)
+def _check_inputs(X: np.ndarray, Y: np.ndarray, train_masks: np.ndarray, n_components: int) -> tuple[np.ndarray, np.ndarray]:
     masks = np.asarray(train_masks, dtype=bool)
     if masks.ndim == 1:
         masks = masks[None]
-    S, n = masks.shape
-    p, q = X.shape[1], Y.shape[1]
-    k_max = int(n_components)
-    if k_max < 1:
+    if int(n_components) < 1:
         raise MetricInputError(f"n_components must be >= 1, got {n_components}")
-    # global centring first, so the per-split sums below do not cancel large means
-    x_offset, y_offset = X.mean(axis=0), Y.mean(axis=0)
-    X = X - x_offset
-    Y = Y - y_offset
+    if masks.shape[1] != X.shape[0] or Y.shape[0] != X.shape[0]:
+        raise MetricInputError(f"X has {X.shape[0]} rows, Y {Y.shape[0]} and the masks {masks.shape[1]} columns")
+    return masks, np.asarray(Y, dtype=float)
+
+
+def fit_pls_splits(X: np.ndarray, Y: np.ndarray, train_masks: np.ndarray, n_components: int, *,
+                   solver: str = "exact", tol: float = DEFAULT_TOL, max_iter: int = DEFAULT_MAX_ITER) -> PLSFit:
+    """Fit one PLS model per row mask of ``train_masks`` (S, n) on rows of ``X`` (n, p) -> ``Y`` (n, q).
+
+    ``tol`` and ``max_iter`` apply to ``solver="nipals"`` only (scikit-learn's defaults).
+    """
+    check_solver(solver)
+    X = np.asarray(X)
+    masks, Y = _check_inputs(X, Y, train_masks, n_components)
+    k = int(n_components)
+    F, space = _coordinates(X)
+    info: dict[str, Any] = {"solver": solver, "feature_space": "row-space coordinates" if space else "features",
+                            "n_coordinates": int(F.shape[1])}
+    if solver == "nipals":
+        return _nipals_fit(F, Y, masks, k, space, info, tol, max_iter)
+    offset = F.mean(axis=0)  # global centring first, so the per-split sums do not cancel large means
+    y_offset = Y.mean(axis=0)
+    Fc, Yc = F - offset, Y - y_offset
+    ns = masks.sum(axis=1).astype(float)
     Mf = masks.astype(float)
-    ns = Mf.sum(axis=1)
-    mx = (Mf @ X) / ns[:, None]
-    my = (Mf @ Y) / ns[:, None]
-    C = _CrossCovariance(X, Y, masks, mx, my)
-    use_q = q <= p
-    G = C.gram(use_q)
-    T = np.zeros((S, n, k_max))
-    W = np.zeros((S, p, k_max))
-    P = np.zeros((S, p, k_max))
-    Ql = np.zeros((S, q, k_max))
-    XT = np.zeros((S, p, k_max))  # X' t_j (uncentred) of each component, for the deflation of later scores
-    YT = np.zeros((S, q, k_max))
-    A = np.zeros((S, k_max))  # t't of each component: C_k = C_0 - P diag(A) Q' (never formed)
-    start = np.random.default_rng(0).standard_normal((q if use_q else p, _BLOCK))  # fixed start: reproducible
-    first_theta = None
-    active = np.ones(S, dtype=bool)
-    with threadpool_limits(1, user_api="blas"):  # small products: BLAS threads only add synchronisation cost
-        for k in range(k_max):
-            v, theta = _top_eigenvectors(G, start)
-            if first_theta is None:
-                first_theta = np.maximum(theta, np.finfo(float).tiny)
-            active &= theta > 1e-24 * first_theta  # cross-covariance exhausted: no further components
-            if use_q:  # C_k v with C_k = C_0 - P diag(a) Q' kept implicit
-                w = C.matvec(v)
-                if k:
-                    w -= _mv(P[:, :, :k], A[:, :k] * _mtv(Ql[:, :, :k], v))
-            else:
-                w = v
-            norms = np.linalg.norm(w, axis=1)
-            active &= norms > 0
-            w = np.where(active[:, None], w / np.where(norms > 0, norms, 1.0)[:, None], 0.0)
-            # deterministic sign (as scikit-learn's svd flip): largest absolute entry positive
-            pivot = w[np.arange(S), np.argmax(np.abs(w), axis=1)]
-            w *= np.where(pivot < 0, -1.0, 1.0)[:, None]
-            t, xt, yt = _scores_pass(X, Y, Mf, w, (mx * w).sum(axis=1))
-            if k:  # deflated scores t = X_k w = t0 - T (P'w); X't and Y't follow from the stored X'T, Y'T
-                d = _mtv(P[:, :, :k], w)
-                t -= _mv(T[:, :, :k], d)
-                xt -= _mv(XT[:, :, :k], d)
-                yt -= _mv(YT[:, :, :k], d)
-            XT[:, :, k], YT[:, :, k] = xt, yt
-            tt = (t * t).sum(axis=1)
-            active &= tt > 0
-            tt_safe = np.where(active, tt, 1.0)
-            tsum = t.sum(axis=1)
-            xt = xt - mx * tsum[:, None]
-            yt = yt - my * tsum[:, None]
-            if k:
-                tT = _mtv(T[:, :, :k], t)
-                xt -= _mv(P[:, :, :k], tT)
-                yt -= _mv(Ql[:, :, :k], tT)
-            pl = np.where(active[:, None], xt / tt_safe[:, None], 0.0)
-            ql = np.where(active[:, None], yt / tt_safe[:, None], 0.0)
-            a = np.where(active, tt, 0.0)
-            if use_q:
-                u = C.rmatvec(pl)
-                if k:
-                    u -= _mv(Ql[:, :, :k], A[:, :k] * _mtv(P[:, :, :k], pl))
-                G -= a[:, None, None] * (ql[:, :, None] * u[:, None, :] + u[:, :, None] * ql[:, None, :])
-                G += (a**2 * (pl * pl).sum(axis=1))[:, None, None] * (ql[:, :, None] * ql[:, None, :])
-            else:
-                u = C.matvec(ql)
-                if k:
-                    u -= _mv(P[:, :, :k], A[:, :k] * _mtv(Ql[:, :, :k], ql))
-                G -= a[:, None, None] * (u[:, :, None] * pl[:, None, :] + pl[:, :, None] * u[:, None, :])
-                G += (a**2 * (ql * ql).sum(axis=1))[:, None, None] * (pl[:, :, None] * pl[:, None, :])
-            A[:, k] = a
-            G = 0.5 * (G + np.swapaxes(G, 1, 2))
-            T[:, :, k], W[:, :, k], P[:, :, k], Ql[:, :, k] = np.where(active[:, None], t, 0.0), w, pl, ql
-    rotations = W @ np.linalg.pinv(np.swapaxes(P, 1, 2) @ W)
-    return PLSFit(x_mean=mx + x_offset, y_mean=my + y_offset, rotations=rotations, y_loadings=Ql, n_components=k_max)
+    mx, my = (Mf @ Fc) / ns[:, None], (Mf @ Yc) / ns[:, None]
+    rotations, y_loadings = fit_exact(Fc, Yc, masks, mx, my, k)
+    return PLSFit(mx + offset, my + y_offset, rotations, y_loadings, k, solver, F, space, info)
+
+
+def _nipals_fit(F: np.ndarray, Y: np.ndarray, masks: np.ndarray, k: int, space: RowSpace | None,
+                info: dict[str, Any], tol: float, max_iter: int) -> PLSFit:
+    fits = fit_nipals_splits(F, Y, masks, k, tol, max_iter)
+    iterations = fits["iterations"]
+    used = iterations[iterations > 0]
+    info.update(tol=tol, max_iter=max_iter, iterations_max=int(used.max(initial=0)),
+                iterations_mean=round(float(used.mean()), 2) if used.size else 0.0,
+                components_at_max_iter=int((iterations >= max_iter).sum()))
+    return PLSFit(fits["x_mean"], fits["y_mean"], fits["rotations"], fits["y_loadings"], k, "nipals", F, space, info)
 
 
 class PLSRegression:
     """PLS2 regression equal to ``sklearn.cross_decomposition.PLSRegression(n_components, scale=False)``.
 
+    ``solver``: ``exact`` (converged weights) or ``nipals`` (scikit-learn's iteration with ``tol``, ``max_iter``).
+
     scikit-learn conventions: parameters in ``__init__``, ``fit(X, Y)`` then ``predict(X)``; fitted attributes
     ``coef_`` (q x p, as scikit-learn >= 1.3), ``intercept_``, ``x_rotations_``, ``y_loadings_``.
     """
 
-    def __init__(self, n_components: int = 25) -> None:
+    def __init__(self, n_components: int = 25, *, solver: str = "exact", tol: float = DEFAULT_TOL,
+                 max_iter: int = DEFAULT_MAX_ITER) -> None:
         self.n_components = n_components
+        self.solver = solver
+        self.tol = tol
+        self.max_iter = max_iter
 
     def fit(self, X: np.ndarray, Y: np.ndarray) -> "PLSRegression":
+        """Fit on all rows of ``X`` (n x p) -> ``Y`` (n x q or n)."""
         X = np.asarray(X, dtype=float)
         Y = np.asarray(Y, dtype=float)
         if Y.ndim == 1:
@@ -291,12 +152,16 @@ class PLSRegression:
                 f"n_components={self.n_components} exceeds min(n_samples - 1, n_features) = "
                 f"{min(X.shape[0] - 1, X.shape[1])}; use fewer components or more samples"
             )
-        self._fit = fit_pls_splits(X, Y, np.ones((1, X.shape[0]), dtype=bool), self.n_components)
-        self.x_rotations_ = self._fit.rotations[0]
+        self._fit = fit_pls_splits(X, Y, np.ones((1, X.shape[0]), dtype=bool), self.n_components, solver=self.solver,
+                                   tol=self.tol, max_iter=self.max_iter)
+        space = self._fit.space
+        rotations = self._fit.rotations[0]
+        self.x_rotations_ = space.to_features(rotations) if space is not None else rotations
         self.y_loadings_ = self._fit.y_loadings[0]
         self.coef_ = self._fit.coef(0).T
-        self.intercept_ = self._fit.y_mean[0] - self._fit.x_mean[0] @ self._fit.coef(0)
+        self.intercept_ = self._fit.predict(0, np.zeros((1, X.shape[1])))[0]  # the prediction at X = 0
         return self
 
     def predict(self, X: np.ndarray) -> np.ndarray:
+        """Predicted targets of rows ``X`` (m x p)."""
         return self._fit.predict(0, X)

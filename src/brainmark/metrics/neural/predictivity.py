@@ -33,7 +33,7 @@ from brainmark.metrics.neural.crossval import (
     correlate_held_out,
     train_masks,
 )
-from brainmark.metrics.neural.pls import fit_pls_splits
+from brainmark.metrics.neural.pls import SOLVERS, fit_pls_splits
 from brainmark.metrics.neural.regression import DEFAULT_ALPHAS, SELECTIONS, LinearRegressionLS, RidgePerTarget
 from brainmark.metrics.neural.splits import SplitScheme
 from brainmark.errors import ParameterError
@@ -175,21 +175,25 @@ class PLSPredictivity(CrossValidatedPredictivity):
     """PLS predictivity (``pls``): ``n_components`` (25) without scaling, the official Brain-Score neural metric.
 
     All splits are fitted together (:func:`~brainmark.metrics.neural.pls.fit_pls_splits`); components are clipped
-    to ``min(n_train - 1, n_features)`` (recorded in ``meta["n_components_clipped"]``).
+    to ``min(n_train - 1, n_features)`` (recorded in ``meta["n_components_clipped"]``). ``solver``: ``exact``
+    (default, converged weights) or ``nipals`` (scikit-learn's iteration and tolerance, to reproduce official numbers
+    to 1e-10); wide features are fitted in their exact row-space coordinates either way (``meta["pls"]``).
     """
 
     regression = "pls"
 
-    def __init__(self, n_components: int = 25, *, n_splits: int = 10, train_size: float = 0.9, kfold: bool = False,
-                 stratify_on: str | None = "object_name", random_state: int = 1) -> None:
+    def __init__(self, n_components: int = 25, *, solver: str = "exact", n_splits: int = 10, train_size: float = 0.9,
+                 kfold: bool = False, stratify_on: str | None = "object_name", random_state: int = 1) -> None:
         super().__init__(n_splits=n_splits, train_size=train_size, kfold=kfold, stratify_on=stratify_on,
                          random_state=random_state)
         self.n_components = n_components
+        self.solver = solver
 
     def check_params(self) -> None:
-        """Validate the split parameters and ``n_components``."""
+        """Validate the split parameters, ``n_components`` and ``solver``."""
         super().check_params()
         require_int(self, "n_components", 1)
+        require_choice(self, "solver", SOLVERS)
 
     def _predict(self, X: np.ndarray, Y: np.ndarray, splits: list, details: dict[str, Any]) -> list[np.ndarray]:
         k = int(self.n_components)
@@ -199,8 +203,9 @@ class PLSPredictivity(CrossValidatedPredictivity):
             details["n_components_clipped"] = {"requested": k, "used": k_used,
                                                "reason": f"min(n_train - 1, n_features) = {min(min_train - 1, X.shape[1])}"}
         details["n_components_used"] = k_used
-        fit = fit_pls_splits(X, Y, train_masks(splits, X.shape[0]), k_used)
-        return [fit.predict(s, X[test]) for s, (_train, test) in enumerate(splits)]
+        fit = fit_pls_splits(X, Y, train_masks(splits, X.shape[0]), k_used, solver=self.solver)
+        details["pls"] = fit.info
+        return [fit.predict_rows(s, test) for s, (_train, test) in enumerate(splits)]
 
 
 class RidgePredictivity(CrossValidatedPredictivity):
