@@ -215,7 +215,7 @@ def interval_distance(score: Any, target: float) -> float:
 def _near(name: str, score: Any, target: float) -> Check:
     distance = interval_distance(score, target)
     return Check(name, distance <= INTERVAL_TOLERANCE, _fmt_ci(score),
-                 f"{target:g} within the 95% interval (+-{INTERVAL_TOLERANCE})")
+                 f"{target:g} in CI +-{INTERVAL_TOLERANCE}")
 
 
 def _layer_check(kind: str, score: Any) -> Check:
@@ -225,7 +225,7 @@ def _layer_check(kind: str, score: Any) -> Check:
     passed = committed == GENERATING_LAYER or GENERATING_LAYER in ranked[:2]
     rank = ranked.index(GENERATING_LAYER) + 1 if GENERATING_LAYER in ranked else None
     value = committed + ("" if committed == GENERATING_LAYER else f" (generating layer ranked {rank})")
-    return Check(f"{kind}: layer committed", passed, value, f"{GENERATING_LAYER} (or runner-up)")
+    return Check(f"{kind}: layer", passed, value, f"{GENERATING_LAYER} (or 2nd)")
 
 
 def _score_checks(kind: str, score: Any, control: Any) -> list[Check]:
@@ -233,8 +233,8 @@ def _score_checks(kind: str, score: Any, control: Any) -> list[Check]:
     if kind == "neural":
         ceiling = float(score.ceiling)
         checks.insert(1, Check("neural: ceiling", abs(ceiling - RELIABILITY) <= CEILING_TOLERANCE, f"{ceiling:.3f}",
-                               f"{RELIABILITY} +- {CEILING_TOLERANCE} (simulated reliability)"))
-    checks.append(_near(f"{kind}: shuffled-id control", control, 0.0))
+                               f"{RELIABILITY} +-{CEILING_TOLERANCE}"))
+    checks.append(_near(f"{kind}: shuffled ids", control, 0.0))
     return checks
 
 

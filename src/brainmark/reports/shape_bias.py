@@ -159,6 +159,7 @@ def shape_bias_svg(sources: Any, **kw: Any) -> str:
     """The plot as SVG text (no date in the metadata, so the same results give the same text)."""
     fig = shape_bias_figure(sources, **kw)
     buffer = io.StringIO()
-    fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
+    with matplotlib.rc_context({"svg.hashsalt": "brainmark"}):  # fixed element ids
+        fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
     plt.close(fig)
     return buffer.getvalue()
