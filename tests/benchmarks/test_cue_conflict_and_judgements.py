@@ -133,5 +133,15 @@ def benchmark_stimuli():
 
 
 def test_new_benchmarks_are_listed_and_offline():
+    import json
+
+    from typer.testing import CliRunner
+
+    from brainmark.cli.main import app
+
     offline = brainmark.benchmarks.benchmark_identifiers(offline_only=True)
     assert set(CUE_CONFLICT) | {"Mur2013.judgements-rsa"} <= set(offline)
+    result = CliRunner().invoke(app, ["benchmarks", "list", "--format", "json"])
+    listed = {r["identifier"]: r for r in json.loads(result.output)}
+    for identifier in (*CUE_CONFLICT, "Mur2013.judgements-rsa"):
+        assert listed[identifier]["kind"] == "behavioral" and listed[identifier]["offline"] is True

@@ -138,11 +138,11 @@ def test_agreement_by_hand_and_resamplers():
     assert computed.score.meta["model_shape_bias"] == pytest.approx(2 / 3)
     assert dict(computed.score.meta["human_shape_bias_per_subject"]) == pytest.approx(own)
     assert computed.score.meta["human_shape_bias"] == pytest.approx(4 / 7)
-    assert _identity(computed) == pytest.approx(computed.score.raw, abs=1e-15)
+    assert _identity(computed) == computed.score.raw
     ceiling = brainmark.load_ceiling("shape_bias_agreement").compute(trials)
     others = {"a": 2 / 4, "b": 2 / 4, "c": 4 / 6}  # pooled shape / (shape + texture) of the two other subjects
     assert ceiling.score.raw == pytest.approx(np.mean([1 - abs(own[s] - others[s]) for s in own]))
-    assert _identity(ceiling) == pytest.approx(ceiling.score.raw, abs=1e-15)
+    assert _identity(ceiling) == ceiling.score.raw
     # a resample drawing subject a twice and c once: a's copies are not "others" of a
     value = ceiling.resampler.resample(np.ones((1, 3), int), np.array([[2, 0, 1]]))[0]
     a_vs_c, c_vs_a = 1 - abs(2 / 3 - 0.0), 1 - abs(0.0 - 2 / 3)
@@ -188,4 +188,13 @@ def test_real_human_agreement_ceiling(shared_data):
                               - s[others].sum() / (s[others].sum() + t[others].sum())))
     assert ceiling.score.raw == pytest.approx(np.mean(values), abs=1e-12)
     assert round(ceiling.score.raw, 4) == 0.9850
-    assert _identity(ceiling) == pytest.approx(ceiling.score.raw, abs=1e-12)
+    assert _identity(ceiling) == ceiling.score.raw
+
+
+def test_a_human_scored_as_the_model(shared_data):
+    trials = brainmark.load_dataset("Geirhos2021.cue-conflict")
+    first = trials.isel(presentation=np.flatnonzero(trials["subject"].values == "subject-01"))
+    as_model = xr.DataArray(first.values, dims="presentation", coords={"stimulus_id": first["stimulus_id"]})
+    score = brainmark.load_metric("shape_bias_agreement")(as_model, trials)  # its 'na' answers are no answers
+    assert score.meta["model_shape_bias"] == pytest.approx(0.961717, abs=1e-6)  # subject-01 alone
+    assert score.raw > 0.98 and score.meta["human_cue_decisions"] == pytest.approx(9634 / 12000)

@@ -7,7 +7,9 @@
   1 - |SB_s - SB_others|, mean over subjects: the agreement a model at the humans' shape bias can expect.
 
 Both record the shape biases (the model's, each subject's, the pooled humans', and per shape class) in ``meta``,
-so that a score carries what a Fig.-4-style plot needs.
+so that a score carries what a Fig.-4-style plot needs, and the fraction of conflict trials decided by either cue
+(``model_cue_decisions``, ``human_cue_decisions``; humans 0.80). Read the shape bias with it: a model that always
+answers the same class has a shape bias of 0.5 by symmetry while deciding by a cue on only 1/8 of the trials.
 """
 from __future__ import annotations
 
@@ -47,8 +49,10 @@ def _subject_mask(c: CueCounts, k: int) -> np.ndarray:
 def human_record(c: CueCounts) -> dict:
     """The humans' shape biases: pooled, per subject, and per shape class (pooled and per subject)."""
     subjects = {s: statistics_of(c, None, _subject_mask(c, k))["shape_bias"] for k, s in enumerate(c.unit_ids)}
+    pooled = statistics_of(c)
     return {
-        "human_shape_bias": statistics_of(c)["shape_bias"],
+        "human_shape_bias": pooled["shape_bias"],
+        "human_cue_decisions": pooled["shape_match"] + pooled["texture_match"],
         "human_shape_bias_per_subject": subjects,
         "human_shape_bias_range": [min(subjects.values()), max(subjects.values())],
         "human_shape_bias_per_class": per_class(c, "shape_bias"),
@@ -57,7 +61,8 @@ def human_record(c: CueCounts) -> dict:
     }
 
 
-def _model_counts(model: xr.DataArray, human_trials: xr.DataArray, c: CueCounts) -> CueCounts:
+def _model_counts(model: xr.DataArray, human_trials: xr.DataArray, c: CueCounts,
+                  no_answer: tuple[str, ...]) -> CueCounts:
     """The model's decision counts on the humans' conflict images (one decision per image), in their order."""
     if not isinstance(model, xr.DataArray) or "stimulus_id" not in model.coords or "presentation" not in model.dims:
         raise BehavioralDataError("model decisions must be a DataArray with a 'presentation' dim and a 'stimulus_id' coordinate")
@@ -69,9 +74,9 @@ def _model_counts(model: xr.DataArray, human_trials: xr.DataArray, c: CueCounts)
         raise BehavioralDataError(f"{len(missing)} conflict images with human trials have no model decision "
                                   f"(e.g. {missing[:5]}); present the benchmark's whole stimulus set")
     keep = np.flatnonzero(np.isin(ids, c.stimulus_ids))
-    d = read_cue_decisions(model.isel(presentation=keep), human_trials, no_answer=())
+    d = read_cue_decisions(model.isel(presentation=keep), human_trials, no_answer=no_answer)
     if "shape" in model.coords and "texture" in model.coords:
-        own = read_cue_decisions(model.isel(presentation=keep), no_answer=())
+        own = read_cue_decisions(model.isel(presentation=keep), no_answer=no_answer)
         if not ((own.shape == d.shape).all() and (own.texture == d.texture).all()):
             raise BehavioralDataError("the model decisions' shape/texture coordinates differ from the human trials'")
     counts = cue_counts(d)
@@ -97,7 +102,7 @@ class ShapeBiasAgreement(Estimator):
     def compute(self, model: xr.DataArray, human_trials: xr.DataArray) -> Computed:
         """The Score and its resampler (conflict images and subjects)."""
         c = _human_counts(human_trials, tuple(self.no_answer))
-        m = _model_counts(model, human_trials, c)
+        m = _model_counts(model, human_trials, c, tuple(self.no_answer))
         model_stats = statistics_of(m)
         humans = human_record(c)
         per_subject = np.asarray([agreement(model_stats["shape_bias"], v)
@@ -109,6 +114,7 @@ class ShapeBiasAgreement(Estimator):
             meta={"metric": "shape_bias_agreement", "parameters": self.params_record(),
                   "data_checksum": data_checksum(human_trials), "model_shape_bias": model_stats["shape_bias"],
                   "model_shape_match": model_stats["shape_match"], "model_texture_match": model_stats["texture_match"],
+                  "model_cue_decisions": model_stats["shape_match"] + model_stats["texture_match"],
                   "model_shape_bias_per_class": per_class(m, "shape_bias"), **humans,
                   "n_stimuli": len(c.stimulus_ids), "n_subjects": len(c.unit_ids),
                   "aggregation": "per subject 1 - |SB_model - SB_subject|; mean over subjects",
