@@ -42,6 +42,7 @@ class ShapeBiasData:
     subjects: dict[str, dict[str, float]] = field(default_factory=dict)
     human_overall: float = math.nan
     instructed: dict[str, dict[str, float]] = field(default_factory=dict)  # "shape"/"texture" -> per class
+    instructed_overall: dict[str, float] = field(default_factory=dict)  # "shape"/"texture" -> pooled shape bias
 
 
 def _scores_of(source: Any) -> tuple[str, dict[str, Any]]:
@@ -84,6 +85,7 @@ def _add(data: ShapeBiasData, label: str, scores: dict[str, Any]) -> bool:
     for cue in ("shape", "texture"):
         if cue in ranges:
             data.instructed[cue] = dict(ranges[cue]["per_class"])
+            data.instructed_overall[cue] = float(ranges[cue]["shape_bias"])
     if "none" in ranges and not math.isfinite(data.human_overall):
         data.human_overall = float(ranges["none"]["shape_bias"])
     return True
@@ -116,8 +118,10 @@ def _draw(ax: "plt.Axes", data: ShapeBiasData) -> None:
     y = np.arange(len(classes))[::-1]
     if {"shape", "texture"} <= set(data.instructed):
         low, high = _values(data.instructed["texture"], classes), _values(data.instructed["shape"], classes)
+        overall = data.instructed_overall
         ax.barh(y, np.abs(high - low), left=np.minimum(low, high), height=0.7, color="#bbbbbb", alpha=0.45,
-                label="human range (texture- to shape-instructed)", zorder=1)
+                label=f"human range: told to follow the texture ({overall['texture']:.3f}) to the shape "
+                      f"({overall['shape']:.3f})", zorder=1)
     for k, per_class in enumerate(data.subjects.values()):
         ax.scatter(_values(per_class, classes), y, s=12, color="#555555", alpha=0.55, zorder=2,
                    label="humans (each subject)" if k == 0 else None)
