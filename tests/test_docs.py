@@ -127,7 +127,7 @@ def test_every_command_in_the_shell_blocks_exists():
     problems = [p for block in ALL_BLOCKS if block.lang in SHELL for p in shell_problems(block)]
     assert not problems, "\n".join(problems)
     shown = [w for b in ALL_BLOCKS if b.lang in SHELL for w in shell_commands(b.code) if w[0] == "brainmark"]
-    assert len(shown) >= 15  # the check really reads the README's commands
+    assert len(shown) >= 12  # the check really reads the README's commands (14 outside not-runnable blocks)
 
 
 def test_blocks_with_placeholders_say_they_do_not_run():

@@ -150,3 +150,67 @@ def live_server(tmp_path: Path):  # noqa: ANN201
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+TINY_MODEL = '''
+import torch
+from torch import nn
+from brainmark.models import ModelSpec, Preprocessing
+
+def build():
+    torch.manual_seed(3)
+    net = nn.Sequential(nn.Conv2d(3, 8, 5, stride=2), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten()).eval()
+    return ModelSpec(net, layers=["1", "2"], preprocessing=Preprocessing(input_size=48), metadata=METADATA)
+
+METADATA = {}
+'''
+
+
+def _package(identifier: str, source: str = TINY_MODEL, **metadata: object) -> bytes:
+    import io
+    import json
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("metadata.json", json.dumps({"identifier": identifier, "factory": "model.py:build", **metadata}))
+        zf.writestr("model.py", source)
+    return buf.getvalue()
+
+
+@pytest.fixture
+def make_package() -> Callable[..., bytes]:
+    """A model package zip: ``make_package(identifier, source=TINY_MODEL, **metadata)``; ``model.py:build``."""
+    return _package
+
+
+@pytest.fixture
+def tiny_model_source() -> str:
+    """The source of a tiny, seeded CNN factory ``build()`` (prepend an attack to make a hostile package)."""
+    return TINY_MODEL
+
+
+@pytest.fixture(scope="module")
+def sandbox_ready() -> None:
+    """Fail (never skip) where the sandbox cannot be set up: CI must run the hostile-package tests."""
+    from brainmark.leaderboard.sandbox import unavailable_reason
+
+    reason = unavailable_reason()
+    if reason is not None:
+        pytest.fail(f"the sandbox is unavailable here ({reason}); run scripts/install-system-deps.sh as root")
+
+
+def _slot_processes() -> list:
+    import psutil
+
+    from brainmark.leaderboard.slots import uid_base
+
+    base = uid_base()
+    return [p for p in psutil.process_iter(["uids", "status"])
+            if p.info["uids"] and base <= p.info["uids"].real < base + 64 and p.info["status"] != "zombie"]
+
+
+@pytest.fixture
+def slot_processes() -> Callable[[], list]:
+    """``slot_processes()``: live processes running under any sandbox slot's uid (should be none between jobs)."""
+    return _slot_processes

@@ -59,6 +59,19 @@ def auth(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
+ORIGIN = {"Origin": "https://testserver"}
+
+
+def browser(app) -> TestClient:  # noqa: ANN001
+    """A TestClient on https (so the Secure session cookie is kept, as a browser would)."""
+    return TestClient(app, base_url="https://testserver")
+
+
+def sign_in(client: TestClient, token: str) -> None:
+    response = client.post("/login", data={"token": token, "next": "/"}, headers=ORIGIN, follow_redirects=False)
+    assert response.status_code == 303, response.text
+
+
 def wait_for(client: TestClient, submission_id: int, token: str, timeout: float = 120) -> dict:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -70,7 +83,7 @@ def wait_for(client: TestClient, submission_id: int, token: str, timeout: float 
 
 
 def test_requests_without_a_valid_token_get_401(sqlite_url, users):
-    client = TestClient(web.create_app(sqlite_url, default_benchmarks=BENCHMARKS))
+    client = browser(web.create_app(sqlite_url, default_benchmarks=BENCHMARKS))
     for method, path, kwargs in [
         ("post", "/api/submissions", {"json": {"model_identifier": "alexnet"}}),
         ("post", "/api/submissions/upload", {"files": {"package": ("p.zip", package_zip("x", "def build(): pass"))}}),
@@ -81,7 +94,12 @@ def test_requests_without_a_valid_token_get_401(sqlite_url, users):
         assert getattr(client, method)(path, **kwargs).status_code == 401
         assert getattr(client, method)(path, headers=auth("not-a-token"), **kwargs).status_code == 401
     assert client.get("/api/me", headers=auth(users["alice"])).json() == {"name": "alice"}
-    assert client.post("/submit", data={"token": "wrong", "model_identifier": "alexnet"}).status_code == 401
+    assert client.post("/submit", data={"model_identifier": "alexnet"}, headers=ORIGIN).status_code == 401
+    # the raw API token in a cookie (the old fallback) is accepted neither by the API nor by the pages
+    client.cookies.set("brainmark_token", users["alice"])
+    client.cookies.set("brainmark_session", users["alice"])
+    assert client.get("/api/me").status_code == 401
+    assert client.post("/submit", data={"model_identifier": "alexnet"}, headers=ORIGIN).status_code == 401
 
 
 def test_private_models_are_hidden_from_other_users(sqlite_url, users, make_record):
@@ -91,15 +109,22 @@ def test_private_models_are_hidden_from_other_users(sqlite_url, users, make_reco
 
         import_record(session, make_record("secret-net", {"B": 0.5}), owner=authenticate(session, users["alice"]), public=False)
         import_record(session, make_record("open-net", {"B": 0.4}))
-    client = TestClient(app)
-    for headers in ({}, auth(users["bob"])):
+    for who in (None, "bob"):
+        client = browser(app)
+        headers = auth(users[who]) if who else {}
+        if who:
+            sign_in(client, users[who])
         for path in ("/api/models/secret-net", "/models/secret-net", "/models/secret-net.json"):
             assert client.get(path, headers=headers).status_code == 404
         assert [m["identifier"] for m in client.get("/api/leaderboard", headers=headers).json()["models"]] == ["open-net"]
         assert "secret-net" not in client.get("/", headers=headers).text
+    client = browser(app)
     alice = auth(users["alice"])
     assert client.get("/api/models/secret-net", headers=alice).json()["public"] is False
-    assert client.get("/models/secret-net", headers=alice).status_code == 200
+    assert client.get("/models/secret-net", headers=alice).status_code == 404  # pages ignore bearer tokens
+    sign_in(client, users["alice"])
+    assert client.get("/models/secret-net").status_code == 200
+    assert client.get("/api/models/secret-net").status_code == 404  # ... and the API ignores the session cookie
     assert client.get("/api/leaderboard", headers=alice).json()["count"] == 2
 
 
@@ -126,7 +151,6 @@ def test_bad_uploads_are_rejected_by_the_api(sqlite_url, users, monkeypatch):
         zf.writestr(info, "/etc/shadow")
     response = upload(buf.getvalue())
     assert response.status_code == 400 and "symbolic link" in response.json()["detail"]
-    monkeypatch.setattr(web, "MAX_BYTES", 2048)
     monkeypatch.setattr(uploads, "MAX_BYTES", 2048)
     response = upload(package_zip("big", "x = 1\n" + "#" * 10_000))
     assert response.status_code == 413
@@ -187,3 +211,46 @@ def test_runaway_uploads_are_stopped_and_reported(sqlite_url, users, body, expec
         assert expected in result["log"] and "stopped" in result["log"]
         assert client.get("/").status_code == 200
         assert client.get("/api/leaderboard").json()["count"] == 0
+
+
+def test_the_cached_board_follows_every_import_and_each_viewers_visibility(sqlite_url, users, make_record):
+    from brainmark.leaderboard.store import authenticate
+
+    app = web.create_app(sqlite_url)
+    client = browser(app)
+
+    def board(headers=None) -> dict:  # noqa: ANN001
+        return {m["identifier"]: m["scores"]["B"]["ceiled"] for m in
+                client.get("/api/leaderboard", headers=headers or {}).json()["models"]}
+
+    with app.state.sessions.begin() as session:
+        import_record(session, make_record("one", {"B": 0.4}))
+    assert board() == {"one": pytest.approx(0.5)}
+    assert "one" in client.get("/").text
+    with app.state.sessions.begin() as session:
+        import_record(session, make_record("two", {"B": 0.6}))
+        import_record(session, make_record("mine", {"B": 0.7}), owner=authenticate(session, users["alice"]),
+                      public=False)
+    assert board() == {"one": pytest.approx(0.5), "two": pytest.approx(0.75)}
+    assert "two" in client.get("/").text and "mine" not in client.get("/").text
+    assert set(board(auth(users["alice"]))) == {"one", "two", "mine"}
+    assert set(board(auth(users["bob"]))) == {"one", "two"}
+    with app.state.sessions.begin() as session:  # a re-import replaces a score: the board shows the new value
+        import_record(session, make_record("one", {"B": 0.2}))
+    assert board()["one"] == pytest.approx(0.25)
+    assert list(board()) == ["two", "one"]
+
+
+def test_only_anonymous_board_responses_are_compressed(sqlite_url, users, make_record):
+    app = web.create_app(sqlite_url)
+    with app.state.sessions.begin() as session:
+        import_record(session, make_record("one", {"B": 0.4}))
+    client = browser(app)
+    for path in ("/", "/api/leaderboard"):
+        response = client.get(path, headers={"Accept-Encoding": "gzip"})
+        assert response.headers["content-encoding"] == "gzip" and "one" in response.text
+        assert "content-encoding" not in client.get(path, headers={"Accept-Encoding": "identity"}).headers
+    sign_in(client, users["alice"])  # a page with a CSRF token in it is never compressed (BREACH)
+    assert "content-encoding" not in client.get("/", headers={"Accept-Encoding": "gzip"}).headers
+    assert "content-encoding" not in client.get("/api/leaderboard", headers={
+        "Accept-Encoding": "gzip", **auth(users["alice"])}).headers

@@ -99,15 +99,62 @@ def test_submission_through_the_page_reaches_the_leaderboard(page: Page, live_se
     base = live_server(sqlite_url, executor="dask", BRAINMARK_LEADERBOARD_WORKERS="1",
                        BRAINMARK_LEADERBOARD_BENCHMARKS="Coggan2024.IT-rsa", BRAINMARK_LEADERBOARD_TIME_LIMIT="400")
     page.goto(f"{base}/submit")
+    expect(page).to_have_url(f"{base}/login?next=/submit")
     page.fill("#token", token)
+    page.click("#login-button")
+    expect(page).to_have_url(f"{base}/submit")
     page.set_input_files("#package", str(package))
+    page.check("#public")
     page.click("#submit-button")
     expect(page).to_have_url(f"{base}/submissions/1")
     expect(page.locator("#status")).to_have_attribute("data-status", "done", timeout=400_000)
     page.click("#results-link")
+    expect(page.locator("h1")).to_have_text("tester/uploaded-tiny")
     expect(page.locator("#scores tbody tr")).to_have_count(1)
     expect(page.locator("#scores tbody tr")).to_contain_text("Coggan2024.IT-rsa")
     page.goto(base)
     expect(page.locator("#model-count")).to_have_text("4")
     expect(page.locator("#leaderboard tbody")).to_contain_text("uploaded-tiny")
     expect(page.locator("#log")).to_have_count(0)
+
+
+
+def test_session_cookie_and_cross_site_form_posts(page: Page, live_server, sqlite_url, make_record, tmp_path):
+    """Signing in sets a Secure, HttpOnly session cookie (not the token); a form on another origin that posts to
+    /submit with that cookie attached is refused by the Origin/CSRF check; the page's own form works."""
+    import http.server
+    import socket
+    import threading
+
+    token = seed(sqlite_url, make_record)
+    base = live_server(sqlite_url, BRAINMARK_LEADERBOARD_BENCHMARKS="Coggan2024.IT-rsa")
+    page.goto(f"{base}/login")
+    page.fill("#token", token)
+    page.click("#login-button")
+    expect(page.locator("header .user")).to_contain_text("signed in as tester")
+    (cookie,) = page.context.cookies()
+    assert cookie["name"] == "brainmark_session" and cookie["secure"] and cookie["httpOnly"]
+    assert cookie["value"] != token and cookie["sameSite"] == "Lax" and cookie["expires"] > 0
+    assert page.evaluate("document.cookie") == ""  # invisible to scripts
+    evil = tmp_path / "evil"
+    evil.mkdir()
+    (evil / "index.html").write_text(
+        f'<form id="f" method="post" action="{base}/submit"><input name="model_identifier" value="resnet18">'
+        '<input name="csrf_token" value="guess"></form><button id="go" onclick="f.submit()">win a prize</button>')
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    handler = lambda *a: http.server.SimpleHTTPRequestHandler(*a, directory=str(evil))  # noqa: E731
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        page.goto(f"http://127.0.0.1:{port}/index.html")
+        with page.expect_response(f"{base}/submit") as response:
+            page.click("#go")
+        assert response.value.status == 403  # same site (ports differ), so the cookie went along: Origin stops it
+    finally:
+        server.shutdown()
+    page.goto(f"{base}/submit")
+    page.fill("#model_identifier", "resnet18")
+    page.click("#submit-button")
+    expect(page.locator("#status")).to_be_visible()  # the site's own form, with its CSRF token, is accepted

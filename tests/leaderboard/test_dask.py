@@ -37,8 +37,41 @@ def test_dask_executor_follows_the_executor_protocol(cluster):
     assert cluster.submit(square, 7).result() == 49
     assert cluster.gather([cluster.submit(square, i) for i in range(4)]) == [0, 1, 4, 9]
     workers = cluster.client.scheduler_info()["workers"]
-    assert len(workers) == 2 and all(w.startswith("tcp://127.0.0.1:") for w in workers)
+    assert len(workers) == 2 and all(w.startswith("tls://127.0.0.1:") for w in workers)
     assert len(set(cluster.client.run(os.getpid).values())) == 2  # two separate worker processes
+
+
+def test_the_scheduler_refuses_clients_without_its_certificate(cluster):
+    from distributed import Client
+    from distributed.security import Security
+
+    address = cluster.scheduler_address
+    assert address.startswith("tls://127.0.0.1:")
+    for security in (None, Security.temporary()):  # no credentials; a certificate of another authority
+        with pytest.raises(Exception):
+            Client(address, timeout="3s", security=security)
+    host, port = address.removeprefix("tls://").rsplit(":", 1)
+    import socket
+
+    with socket.create_connection((host, int(port)), timeout=3) as raw:  # a plain-TCP Dask message goes nowhere
+        raw.sendall(b"\x00" * 64)
+        raw.settimeout(3)
+        try:
+            reply = raw.recv(100)
+        except (ConnectionResetError, socket.timeout):
+            reply = b""
+        assert b"run_function" not in reply
+    assert cluster.submit(square, 5).result() == 25  # still serving its own client
+
+
+def test_a_plain_tcp_scheduler_is_refused_unless_explicitly_allowed():
+    from brainmark.compute.dask import InsecureSchedulerError, remote_security
+
+    with pytest.raises(InsecureSchedulerError, match="insecure-scheduler"):
+        DaskExecutor(scheduler="tcp://127.0.0.1:1").client
+    with pytest.raises(InsecureSchedulerError, match="certificates"):
+        remote_security("tls://127.0.0.1:1")
+    assert remote_security("tcp://127.0.0.1:1", allow_insecure=True) is None
 
 
 @pytest.mark.slow
@@ -119,3 +152,47 @@ def test_jobs_left_running_by_a_stopped_server_are_requeued(tmp_path):
         assert [j.status for j in session.scalars(select(Job).order_by(Job.id))] == ["queued", "queued"]
         assert "re-queued" in session.scalars(select(Job).order_by(Job.id)).first().log
     engine.dispose()
+
+
+def test_separate_scheduler_and_brainmark_worker_over_mutual_tls(tmp_path):
+    """The README's deployment: `dask scheduler` with TLS, `brainmark worker` with the same certificates, and a
+    client with them; a worker without certificates or on plain tcp:// is refused."""
+    import subprocess
+    import sys
+
+    from distributed.security import Security
+
+    from brainmark.compute.dask import InsecureSchedulerError
+
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=brainmark",
+                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    tls = ["--tls-ca-file", str(cert), "--tls-cert", str(cert), "--tls-key", str(key)]
+    bin_dir = os.path.dirname(sys.executable)
+    port = __import__("socket").socket()
+    port.bind(("127.0.0.1", 0))
+    number = port.getsockname()[1]
+    port.close()
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    scheduler = subprocess.Popen([f"{bin_dir}/dask", "scheduler", "--host", "127.0.0.1", "--port", str(number),
+                                  "--protocol", "tls", "--dashboard-address", "127.0.0.1:0", *tls],
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    address = f"tls://127.0.0.1:{number}"
+    worker = subprocess.Popen([sys.executable, "-c", "from brainmark.cli.main import app; app()", "worker", "--scheduler", address, *tls],
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    try:
+        security = Security(tls_ca_file=str(cert), tls_client_cert=str(cert), tls_client_key=str(key),
+                            require_encryption=True)
+        with DaskExecutor(scheduler=address, security=security) as executor:
+            executor.client.wait_for_workers(1, timeout=60)
+            assert executor.submit(square, 6).result() == 36
+        refused = subprocess.run([sys.executable, "-c", "from brainmark.cli.main import app; app()", "worker", "--scheduler",
+                                  f"tcp://127.0.0.1:{number}"], capture_output=True, text=True, env=env, timeout=60)
+        assert refused.returncode == 2 and "insecure-scheduler" in refused.stdout + refused.stderr
+        with pytest.raises(InsecureSchedulerError):
+            DaskExecutor(scheduler=address)  # no certificates configured
+    finally:
+        worker.terminate()
+        scheduler.terminate()
+        worker.wait(timeout=30)
+        scheduler.wait(timeout=30)

@@ -152,3 +152,25 @@ def test_cli_add_user_and_import(tmp_path, sqlite_url, make_record):
         assert [r.model.identifier for r in leaderboard(session).rows] == ["m1", "m0"]
         assert all(m.owner.name == "carol" for m in session.scalars(select(Model)))
     engine.dispose()
+
+
+def test_upgrading_a_database_with_duplicate_active_submissions(database_url):
+    """0001 -> head: the partial unique index is created after later duplicates are failed with the reason."""
+    import sqlalchemy as sa
+
+    from brainmark.leaderboard.db import make_engine, migrate
+
+    engine = make_engine(database_url)
+    migrate(engine, "0001")
+    with engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO users (name, token_hash, created) VALUES ('u', 'h', '2026-01-01')"))
+        for _ in range(2):
+            conn.execute(sa.text(
+                "INSERT INTO submissions (user_id, kind, model_identifier, public, benchmarks, status, log, created) "
+                "VALUES (1, 'zoo', 'resnet18', true, '[]', 'queued', 'submitted', '2026-01-01')"))
+    migrate(engine)
+    with engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT status, log FROM submissions ORDER BY id")).fetchall()
+    assert [r[0] for r in rows] == ["queued", "failed"] and "failed at upgrade" in rows[1][1]
+    assert "uq_active_submission" in {i["name"] for i in inspect(engine).get_indexes("submissions")}
+    engine.dispose()

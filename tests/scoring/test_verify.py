@@ -21,7 +21,7 @@ def _record(it: float = 0.5, v4: float = 0.4, layer: str = "l2", version: int = 
 def test_identical_records_compare_every_value():
     report = compare_records(_record(), _record())
     assert report.identical and report.n_scores == 2 and report.n_composites == 2
-    assert report.compared == 2 * (2 + 6 + 1) + 2 * (6 + 1)  # version, layer, 6 numbers, convention; composites
+    assert report.compared == 2 * (2 + 8 + 1) + 2 * (8 + 1)  # version, layer, 6 numbers + 2 interval bounds, convention
 
 
 def test_differences_are_named_in_order():

@@ -1,8 +1,11 @@
 """brainmark.leaderboard: the self-hostable platform (database, web leaderboard, submissions, scoring workers).
 
-Modules: ``db`` (tables, migrations), ``store`` (users, import, queries), ``web`` (FastAPI app), ``workers``
-(job dispatcher), ``jobs`` (what a worker runs), ``sandbox`` / ``uploads`` (untrusted code). The names below load
-lazily, so the sandboxed child process does not import the database layer.
+Modules: ``db`` (tables, migrations), ``store`` / ``boardcache`` (users, import, ranked queries), ``web`` (the app)
+with ``routes_pages`` / ``routes_api`` / ``docs``, ``auth`` (tokens, sessions, CSRF), ``security`` (body caps,
+headers), ``ratelimit``, ``submissions``, ``uploads`` (package checks), ``workers`` (dispatcher, outcome checks),
+``jobs`` (what a worker runs), ``proxy`` / ``channel`` (trusted side of an uploaded model), ``sandbox`` with
+``sandbox_mounts``, ``seccomp``, ``cgroups``, ``accounting``, ``slots`` (the sandbox), ``sandbox_entry`` (the
+untrusted side). The names below load lazily, so the sandboxed process does not import the database layer.
 """
 from __future__ import annotations
 

@@ -1,12 +1,15 @@
 """The leaderboard database: SQLAlchemy 2 models, engine creation and programmatic Alembic migrations.
 
-Tables: users (API token *hashes* only), models, benchmarks (one row per identifier *and* version, so scores of
-different benchmark versions never mix), scores (every field of a results-JSON benchmark score), composites,
-submissions and jobs (one model x benchmark unit of work). SQLite under ``$BRAINMARK_HOME/leaderboard.sqlite`` by
-default; any SQLAlchemy URL (e.g. ``postgresql+psycopg://user:pw@host:5432/db``) otherwise.
+Tables: users (API token *hashes* only), sessions (browser logins: cookie *hashes*, CSRF token, expiry), models,
+benchmarks (one row per identifier *and* version, so scores of different benchmark versions never mix), scores
+(every field of a results-JSON benchmark score), composites, submissions (at most one queued or running per model
+identifier, enforced by a partial unique index) and jobs (one model x benchmark unit of work). SQLite under
+``$BRAINMARK_HOME/leaderboard.sqlite`` by default (the file is created with mode 0600); any SQLAlchemy URL (e.g.
+``postgresql+psycopg://user:pw@host:5432/db``) otherwise.
 """
 from __future__ import annotations
 
+import os
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -17,6 +20,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
@@ -24,6 +28,7 @@ from sqlalchemy import (
     UniqueConstraint,
     create_engine,
     event,
+    text,
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, sessionmaker
@@ -34,7 +39,7 @@ MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
 
 def utcnow() -> datetime:
-    """The current UTC time, naive (as the database columns store it)."""
+    """Now, in UTC, without a time zone (as stored)."""
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
@@ -50,6 +55,19 @@ class User(Base):
     name: Mapped[str] = mapped_column(String(100), unique=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True, index=True)
     created: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class LoginSession(Base):
+    """A browser login: the cookie's hash, its CSRF token and when it expires."""
+
+    __tablename__ = "sessions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    expires: Mapped[datetime] = mapped_column(DateTime)
+    user: Mapped[User] = relationship()
 
 
 class Model(Base):
@@ -124,9 +142,14 @@ class CompositeRow(Base):
     model: Mapped[Model] = relationship(back_populates="composites")
 
 
+ACTIVE = "status IN ('queued', 'running')"
+
+
 class Submission(Base):
     """A submitted model (zoo identifier or uploaded package) and its scoring status."""
     __tablename__ = "submissions"
+    __table_args__ = (Index("uq_active_submission", "model_identifier", unique=True,
+                            sqlite_where=text(ACTIVE), postgresql_where=text(ACTIVE)),)
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     kind: Mapped[str] = mapped_column(String(20))  # "zoo" | "upload"
@@ -161,18 +184,34 @@ class Job(Base):
 
 
 def default_url() -> str:
-    """The default database: SQLite in the brainmark home."""
+    """The SQLite file in the brainmark home."""
     return f"sqlite:///{paths.home() / 'leaderboard.sqlite'}"
+
+
+def protect_sqlite_file(url: str) -> None:
+    """Create the SQLite file with mode 0600 (its -wal/-shm files inherit it) and tighten an existing one."""
+    path = url.split("///", 1)[1] if "///" in url else ""
+    if not path or path.startswith(":memory:") or path.startswith("file:"):
+        return
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+    finally:
+        os.close(fd)
+    for suffix in ("-wal", "-shm", "-journal"):
+        if os.path.exists(path + suffix):
+            os.chmod(path + suffix, 0o600)
 
 
 def make_engine(url: str | None = None) -> Engine:
     """An engine for ``url`` (default: the SQLite file in the brainmark home)."""
     url = url or default_url()
     if url.startswith("sqlite"):
+        protect_sqlite_file(url)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
         @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_conn, _record):  # noqa: ANN001
+        def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA journal_mode=WAL")
@@ -182,8 +221,8 @@ def make_engine(url: str | None = None) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
-def alembic_config(engine: Engine):  # noqa: ANN201
-    """The Alembic configuration of the leaderboard migrations for ``engine``."""
+def alembic_config(engine: Engine) -> Any:
+    """The Alembic configuration of the shipped migrations, for ``engine``."""
     from alembic.config import Config
 
     cfg = Config()

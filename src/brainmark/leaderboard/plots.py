@@ -1,6 +1,8 @@
-"""SVG figures for the web pages (matplotlib, Agg backend, returned as inline SVG text).
+"""SVG figures for the web pages, returned as inline SVG text and cached by their exact inputs.
 
-Figures are cached by their exact inputs (the same data draws the same SVG), so repeated page views are cheap.
+Figure 1 (composite vs ImageNet top-1, one per board state) is drawn by matplotlib (Agg backend, no pyplot);
+the per-score layer curves and distributions, drawn many times, are small direct SVG charts
+(:mod:`brainmark.leaderboard.svgcharts`).
 """
 from __future__ import annotations
 
@@ -13,10 +15,13 @@ import matplotlib
 
 from matplotlib.figure import Figure  # noqa: E402  (no pyplot: no global state, safe in server threads)
 
+from brainmark.leaderboard import svgcharts
+
 matplotlib.rcParams["svg.hashsalt"] = "brainmark"  # stable ids: same data -> same SVG
+matplotlib.rcParams["svg.fonttype"] = "none"  # text as <text>, not glyph paths: a fraction of the size
 
 
-def _svg(fig) -> str:  # noqa: ANN001
+def _svg(fig: Figure) -> str:
     buf = io.StringIO()
     fig.savefig(buf, format="svg", bbox_inches="tight")
     text = buf.getvalue()
@@ -51,44 +56,20 @@ def layer_curve(title: str, layers: Mapping[str, float], chosen: str | None) -> 
     return _layer_curve(title, tuple(layers.items()), chosen)
 
 
-@functools.lru_cache(maxsize=512)
+@functools.lru_cache(maxsize=2048)
 def _layer_curve(title: str, items: tuple[tuple[str, float], ...], chosen: str | None) -> str:
-    layers = dict(items)
-    fig = Figure(figsize=(6, 2.8))
-    ax = fig.subplots()
-    names = list(layers)
-    values = [layers[n] for n in names]
-    ax.plot(range(len(names)), values, marker="o", color="#4e9a06")
-    if chosen in layers:
-        i = names.index(chosen)
-        ax.plot([i], [values[i]], marker="*", markersize=14, color="#cc0000", label=f"committed: {chosen}")
-        ax.legend(fontsize=8)
-    ax.set_xticks(range(len(names)))
-    ax.set_xticklabels(names, rotation=60, ha="right", fontsize=7)
-    ax.set_ylabel("score")
-    ax.set_title(title, fontsize=9)
-    ax.grid(alpha=0.3)
-    return _svg(fig)
+    return svgcharts.line_chart(title, [n for n, _ in items], [v for _, v in items], chosen)
 
 
-def distribution(values: Sequence[float], highlight: Sequence[tuple[str, float]] = (), label: str = "ceiled score") -> str:
+def distribution(values: Sequence[float], label: str = "ceiled score") -> str:
     """Histogram of all models' scores on one benchmark."""
-    return _distribution(tuple(values), tuple(highlight), label)
+    return _distribution(tuple(values), label)
 
 
-@functools.lru_cache(maxsize=256)
-def _distribution(values: tuple, highlight: tuple, label: str) -> str:
-    fig = Figure(figsize=(6, 2.8))
-    ax = fig.subplots()
+@functools.lru_cache(maxsize=512)
+def _distribution(values: tuple, label: str) -> str:
     finite = [v for v in values if v is not None and math.isfinite(v)]
-    if finite:
-        ax.hist(finite, bins=min(20, max(5, len(finite))), color="#75507b", alpha=0.8)
-    for name, v in highlight:
-        ax.axvline(v, color="#cc0000", linestyle="--")
-    ax.set_xlabel(label)
-    ax.set_ylabel("models")
-    ax.set_title(f"{len(finite)} models", fontsize=9)
-    return _svg(fig)
+    return svgcharts.histogram(finite, label, f"{len(finite)} models")
 
 
 def layer_scores(meta: Mapping[str, Any]) -> dict[str, float]:

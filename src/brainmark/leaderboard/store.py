@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 import secrets
 from dataclasses import dataclass, field
 from typing import Any, Iterable
@@ -19,6 +20,8 @@ from brainmark.leaderboard.db import Benchmark, CompositeRow, Model, ScoreRow, U
 from brainmark.scoring.results import ResultsRecord
 
 TOKEN_BYTES = 32
+#: User names namespace uploaded models (``alice/my-net``), so they are restricted to safe characters.
+USER_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,39}$")
 
 
 class LeaderboardError(BrainmarkError):
@@ -37,8 +40,9 @@ def hash_token(token: str) -> str:
 def add_user(session: Session, name: str) -> str:
     """Create user ``name`` and return their new API token (shown once; only its hash is stored)."""
     name = name.strip()
-    if not name or len(name) > 100:
-        raise LeaderboardError("a user name must be 1-100 characters")
+    if not USER_NAME_RE.match(name):
+        raise LeaderboardError(f"bad user name {name!r}: use 1-40 letters, digits, '.', '_' or '-', starting with a "
+                               "letter or digit")
     if session.scalar(select(User).where(User.name == name)) is not None:
         raise LeaderboardError(f"user {name!r} exists already; pick another name")
     token = secrets.token_urlsafe(TOKEN_BYTES)
@@ -181,7 +185,7 @@ def export_record(model: Model) -> ResultsRecord:
 
 
 def score_dict(s: ScoreRow) -> dict[str, Any]:
-    """A stored score as the JSON the API returns."""
+    """A stored score as a ``Score.to_dict()``-shaped dict."""
     return {
         "raw": s.raw, "error": s.error, "ceiling": s.ceiling, "ceiling_error": s.ceiling_error,
         "ceiled": s.ceiled, "ceiled_error": s.ceiled_error, "convention": s.convention,
@@ -191,7 +195,7 @@ def score_dict(s: ScoreRow) -> dict[str, Any]:
 
 
 def visible(model: Model, user: User | None) -> bool:
-    """Whether ``user`` may see ``model`` (public, or their own)."""
+    """Public, or owned by ``user``."""
     return model.public or (user is not None and model.owner_id == user.id)
 
 
@@ -261,8 +265,8 @@ def _nan(value: float | None) -> float:
     return float("nan") if value is None else float(value)
 
 
-def leaderboard(session: Session, user: User | None = None, search: str = "") -> Board:
-    """Visible models with their latest-version scores per benchmark, ranked by composite."""
+def leaderboard(session: Session, user: User | None = None, search: str = "", include_private: bool = False) -> Board:
+    """Visible models (every model with ``include_private``) with their latest-version scores, ranked by composite."""
     benchmarks = list(session.scalars(select(Benchmark).order_by(Benchmark.identifier, Benchmark.version)))
     latest: dict[str, Benchmark] = {}
     for b in benchmarks:
@@ -273,7 +277,7 @@ def leaderboard(session: Session, user: User | None = None, search: str = "") ->
     )
     rows = []
     for m in models:
-        if not visible(m, user) or (search and search.lower() not in m.identifier.lower()):
+        if not (include_private or visible(m, user)) or (search and search.lower() not in m.identifier.lower()):
             continue
         cells = {(s.benchmark.identifier, s.benchmark.version): s for s in m.scores}
         rows.append(Row(model=m, composite=composite_of(m, columns), cells=cells, top1=imagenet_top1(m)))

@@ -40,7 +40,7 @@ def _save(fig: "plt.Figure", folder: Path, stem: str) -> list[Path]:
 
 
 def plot_benchmarks(records: Sequence[ResultsRecord], folder: Path) -> list[Path]:
-    """Bar plot of every model's ceiled score per benchmark (PNG + SVG files)."""
+    """Bar plot of every model's ceiled score per benchmark with its bootstrap interval (PNG + SVG files)."""
     benchmarks = sorted({r.benchmark for rec in records for r in rec.scores})
     if not benchmarks:
         return []
@@ -48,19 +48,20 @@ def plot_benchmarks(records: Sequence[ResultsRecord], folder: Path) -> list[Path
     width = 0.8 / max(n_models, 1)
     fig, ax = plt.subplots(figsize=(max(6, 1.1 * len(benchmarks) * max(1, n_models / 2)), 4.5))
     x = np.arange(len(benchmarks))
+    levels = set()
     for m, record in enumerate(records):
         by_name = {r.benchmark: r.score for r in record.scores}
-        raw = [by_name[b].raw if b in by_name else math.nan for b in benchmarks]
-        err = [by_name[b].error if b in by_name else math.nan for b in benchmarks]
-        err = [e if math.isfinite(e) else 0.0 for e in err]
-        ax.bar(x - 0.4 + width * (m + 0.5), raw, width, yerr=err, capsize=2, label=model_label(record))
-    for i, b in enumerate(benchmarks):
-        ceilings = [r.score.ceiling for rec in records for r in rec.scores if r.benchmark == b and math.isfinite(r.score.ceiling)]
-        if ceilings:
-            ax.hlines(ceilings[0], i - 0.45, i + 0.45, colors="black", linestyles="--", linewidth=1.2,
-                      label="ceiling" if i == 0 or "ceiling" not in ax.get_legend_handles_labels()[1] else None)
+        ceiled = np.array([float(by_name[b].ceiled) if b in by_name else math.nan for b in benchmarks])
+        intervals = [by_name[b].ci if b in by_name and by_name[b].ci is not None else (math.nan, math.nan)
+                     for b in benchmarks]
+        levels |= {by_name[b].ci_level for b in benchmarks if b in by_name and by_name[b].ci_level}
+        low = np.nan_to_num(ceiled - np.array([i[0] for i in intervals]), nan=0.0).clip(min=0)
+        high = np.nan_to_num(np.array([i[1] for i in intervals]) - ceiled, nan=0.0).clip(min=0)
+        ax.bar(x - 0.4 + width * (m + 0.5), ceiled, width, yerr=[low, high], capsize=2, label=model_label(record))
+    ax.axhline(1.0, color="black", linestyle="--", linewidth=1.0, label="ceiling (1 on the ceiled scale)")
     ax.set_xticks(x, benchmarks, rotation=40, ha="right", fontsize=8)
-    ax.set_ylabel("raw score (bars) and ceiling (dashed)")
+    level = f"{max(levels):.0%} " if levels else ""
+    ax.set_ylabel(f"ceiled score ({level}bootstrap interval)")
     ax.axhline(0, color="gray", linewidth=0.5)
     ax.legend(fontsize=7, loc="best")
     ax.set_title("Scores per benchmark")

@@ -9,7 +9,7 @@ from typing import Any, Callable, Iterable, Iterator, TypeVar
 from brainmark.scoring.results import ResultsRecord
 
 T = TypeVar("T")
-#: The numbers compared for each score.
+#: The numbers compared for each score (plus the interval's bounds: intervals are seeded, so they recompute exactly).
 FIELDS = ("raw", "error", "ceiling", "ceiling_error", "ceiled", "ceiled_error")
 
 
@@ -69,9 +69,16 @@ def _found_again(report: VerifyReport, recorded: Iterable[T], recomputed: Iterab
         yield key(old), old, new
 
 
+def _numbers(score: Any) -> dict[str, float]:
+    """The compared numbers of a score: :data:`FIELDS` and the interval's bounds (NaN when it has none)."""
+    ci = score.ci if score.ci is not None else (math.nan, math.nan)
+    return {**{name: float(getattr(score, name)) for name in FIELDS}, "ci_low": float(ci[0]), "ci_high": float(ci[1])}
+
+
 def _compare_scores(report: VerifyReport, item: str, old: Any, new: Any, tolerance: float) -> None:
-    for name in FIELDS:
-        a, b = float(getattr(old, name)), float(getattr(new, name))
+    recorded, recomputed = _numbers(old), _numbers(new)
+    for name in recorded:
+        a, b = recorded[name], recomputed[name]
         report.compared += 1
         if not _same(a, b, tolerance):
             diff = abs(a - b) if math.isfinite(a) and math.isfinite(b) else None

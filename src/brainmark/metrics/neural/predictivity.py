@@ -93,7 +93,18 @@ class CrossValidatedPredictivity(Estimator, ABC):
         """Held-out predictions (one (n_test, q) array per split); record fit choices in ``details``."""
 
     def cross_validate(self, source: xr.DataArray, target: xr.DataArray) -> CrossValidation:
-        """Fit on each split's training stimuli and predict its test stimuli (the computation, no aggregation)."""
+        """Fit on each split's training stimuli and predict its test stimuli (the computation, no aggregation).
+
+        Parameters
+        ----------
+        source, target : as for :meth:`__call__`
+
+        Returns
+        -------
+        CrossValidation
+            ``predictions[s]`` (n_test_s x n_neuroids) per split, ``target`` (n_stimuli x n_neuroids),
+            ``correlations`` (n_splits x n_neuroids), the splits and the ids.
+        """
         target = prepare_target(target)
         source = prepare_source(source, target)
         X = np.asarray(source.values, dtype=float)
@@ -119,7 +130,22 @@ class CrossValidatedPredictivity(Estimator, ABC):
         )
 
     def __call__(self, source: xr.DataArray, target: xr.DataArray) -> Score:
-        """``Score`` of ``source`` features predicting ``target`` responses (raw = mean over splits)."""
+        """How well ``source`` features predict ``target`` responses on held-out stimuli.
+
+        Parameters
+        ----------
+        source : xarray.DataArray, (presentation x neuroid)
+            Model features, with a ``stimulus_id`` coordinate on ``presentation`` (any order: aligned by id).
+        target : xarray.DataArray, (presentation x neuroid [x repetition])
+            Recorded responses with ``stimulus_id`` and ``neuroid_id``; repetitions are averaged (NaN-aware).
+
+        Returns
+        -------
+        Score
+            ``raw`` = mean over splits of the median over neuroids of Pearson r; ``error`` = std over splits /
+            sqrt(n_splits); ``values["split"]`` (n_splits,), ``values["neuroid"]`` (n_neuroids,) labelled by
+            neuroid id; ``meta`` with the parameters, split scheme, seeds and ``data_checksum``.
+        """
         return self.compute(source, target).score
 
     def compute(self, source: xr.DataArray, target: xr.DataArray) -> Computed:

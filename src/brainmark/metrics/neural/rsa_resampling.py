@@ -9,6 +9,9 @@ with the weighted mean of the *other* subjects drawn (its own copies excluded).
 """
 from __future__ import annotations
 
+import hashlib
+import threading
+
 import numpy as np
 
 from brainmark.metrics.neural.rsa import kendall_tau_a
@@ -45,11 +48,33 @@ def _order(vector: np.ndarray) -> FixedOrder:
 
 
 #: Entries x resamples per resampler call: (resamples x entries) arrays of this size stay in the CPU cache.
-_BLOCK_CELLS = 100_000
+_BLOCK_CELLS = 50_000
 
 
 def _block_rows(n_entries: int) -> int:
     return max(1, _BLOCK_CELLS // max(1, n_entries))
+
+
+_SHARED = threading.local()  # the last block's pair weights and subject midranks (per thread)
+
+
+def _subject_ranks(key: str, stimulus_counts: np.ndarray, rows: np.ndarray, cols: np.ndarray,
+                   orders: list[FixedOrder]) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Pair weights and each subject's weighted midranks for a block of resamples.
+
+    The score's and the ceiling's resamplers of the same subject RDMs are evaluated on the same draws one after
+    the other; a one-block memo (keyed by the subjects' content and the counts) lets the second reuse the first's.
+    """
+    counts_key = (key, stimulus_counts.shape, hashlib.blake2b(np.ascontiguousarray(stimulus_counts).tobytes(),
+                                                              digest_size=16).digest())
+    if getattr(_SHARED, "key", None) != counts_key:
+        c = pair_weights(stimulus_counts, rows, cols)
+        _SHARED.key, _SHARED.value = counts_key, (c, [o.midranks(c) for o in orders])
+    return _SHARED.value
+
+
+def _content_key(subjects: np.ndarray, rows: np.ndarray) -> str:
+    return hashlib.sha1(np.ascontiguousarray(subjects).tobytes() + np.asarray(rows).tobytes()).hexdigest()
 
 
 def _unit_only(stimulus_counts: np.ndarray) -> np.ndarray:
@@ -71,9 +96,10 @@ class RSAResampler:
                             f"{comparator} per subject, weighted mean over subjects")
         self._orders = [_order(model), *[_order(v) for v in subjects]]
         self.block_rows = _block_rows(len(rows))
+        self._key = _content_key(subjects, rows)
         self._point = self._per_subject(np.ones((1, len(rows))), np.ones((1, len(subjects)), dtype=bool))[0]
 
-    def _per_subject(self, c: np.ndarray, drawn: np.ndarray) -> np.ndarray:
+    def _per_subject(self, c: np.ndarray, drawn: np.ndarray, ranks: list[np.ndarray] | None = None) -> np.ndarray:
         """Comparator per row and subject (NaN where the subject was not drawn in that row)."""
         out = np.full(drawn.shape, np.nan)
         ranked = self.comparator == "spearman"
@@ -87,7 +113,8 @@ class RSAResampler:
                 out[rows, s] = compare_weighted(self.model, v, c[rows], self.comparator)
                 continue
             m = model[rows] if ranked else model
-            out[rows, s] = weighted_pearson_vectors(m, _ranks(v, c[rows], o) if ranked else v, c[rows])
+            y = (ranks[s][rows] if ranks is not None else _ranks(v, c[rows], o)) if ranked else v
+            out[rows, s] = weighted_pearson_vectors(m, y, c[rows])
         return out
 
     def resample(self, stimulus_counts: np.ndarray, unit_counts: np.ndarray) -> np.ndarray:
@@ -95,8 +122,12 @@ class RSAResampler:
         per = np.broadcast_to(self._point, unit_counts.shape).copy()
         moved = ~_unit_only(stimulus_counts)
         if moved.any():
-            c = pair_weights(stimulus_counts[moved], self.rows, self.cols)
-            per[moved] = self._per_subject(c, unit_counts[moved] > 0)
+            counts = stimulus_counts[moved]
+            if self.comparator == "spearman":
+                c, ranks = _subject_ranks(self._key, counts, self.rows, self.cols, self._orders[1:])
+            else:
+                c, ranks = pair_weights(counts, self.rows, self.cols), None
+            per[moved] = self._per_subject(c, unit_counts[moved] > 0, ranks)
         return weighted_mean(per, unit_counts)
 
 
@@ -114,12 +145,15 @@ class RDMCeilingResampler:
                             f"drawn subjects ({comparator}{', rank-pooled' if comparator == 'spearman' else ''})")
         self._orders = [_order(v) for v in subjects]
         self.block_rows = _block_rows(len(rows))
+        self._key = _content_key(subjects, rows)
         self._by_units: dict[tuple, float] = {}  # unit-only resamples: the value depends on the unit counts only
 
-    def _lower_bounds(self, c: np.ndarray, u: np.ndarray) -> np.ndarray:
+    def _lower_bounds(self, c: np.ndarray, u: np.ndarray, ranks: list[np.ndarray] | None = None) -> np.ndarray:
         """Each drawn subject against the others, per row (B x subjects; NaN where not drawn or alone)."""
-        pooled = [_ranks(v, c, o) if self.comparator == "spearman" else np.broadcast_to(v, c.shape)
-                  for v, o in zip(self.subjects, self._orders)]
+        if self.comparator == "spearman":
+            pooled = ranks if ranks is not None else [_ranks(v, c, o) for v, o in zip(self.subjects, self._orders)]
+        else:
+            pooled = [np.broadcast_to(v, c.shape) for v in self.subjects]
         total = sum(u[:, [s]] * p for s, p in enumerate(pooled))
         others_weight = u.sum(axis=1, keepdims=True) - u
         lower = np.full(u.shape, np.nan)
@@ -149,6 +183,10 @@ class RDMCeilingResampler:
             out[row] = self._by_units[key]
         moved = np.flatnonzero(~fixed)
         if moved.size:
-            c = pair_weights(stimulus_counts[moved], self.rows, self.cols)
-            out[moved] = weighted_mean(self._lower_bounds(c, u[moved]), u[moved])
+            counts = stimulus_counts[moved]
+            if self.comparator == "spearman":
+                c, ranks = _subject_ranks(self._key, counts, self.rows, self.cols, self._orders)
+            else:
+                c, ranks = pair_weights(counts, self.rows, self.cols), None
+            out[moved] = weighted_mean(self._lower_bounds(c, u[moved], ranks), u[moved])
         return out
