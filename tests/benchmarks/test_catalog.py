@@ -9,12 +9,15 @@ OFFICIAL = ["MajajHong2015.V4-pls", "MajajHong2015.IT-pls", "MajajHong2015public
             "Rajalingham2018-i2n", "Rajalingham2018public-i2n"]
 OFFLINE = ["Coggan2024.IT-rsa", "Coggan2024.V1-rsa", "Coggan2024.V2-rsa", "Coggan2024.V4-rsa", "Cowley2023.V4-pls",
            "Geirhos2021edge-accuracy", "Geirhos2021edge-error_consistency", "Geirhos2021silhouette-accuracy",
-           "Geirhos2021silhouette-error_consistency", "Kriegeskorte2008.humanIT-rsa", "Kriegeskorte2008.monkeyIT-rsa"]
+           "Geirhos2021cueconflict-error_consistency", "Geirhos2021cueconflict-shape_bias",
+           "Geirhos2021silhouette-error_consistency", "Hermann2020cueconflict-shape_bias",
+           "Hermann2020cueconflict-shape_match", "Kriegeskorte2008.humanIT-rsa", "Kriegeskorte2008.monkeyIT-rsa",
+           "Mur2013.judgements-rsa"]
 
 
 def test_registered_identifiers():
     assert sorted(benchmark_identifiers()) == sorted(OFFICIAL + OFFLINE)
-    assert benchmark_identifiers(offline_only=True) == OFFLINE
+    assert benchmark_identifiers(offline_only=True) == sorted(OFFLINE)
     for identifier in OFFICIAL + OFFLINE:
         b = load_benchmark(identifier)
         assert isinstance(b, Benchmark) and b.identifier == identifier and b.version >= 1

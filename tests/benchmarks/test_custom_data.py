@@ -75,3 +75,53 @@ def test_bad_user_files_give_clear_errors(user_files, tmp_path):
     table.to_csv(tmp_path / "few.csv", index=False)
     with pytest.raises(BenchmarkError, match="not in"):
         custom_benchmark(data, tmp_path / "few.csv")
+
+
+def test_absolute_image_paths_are_accepted(user_files, tmp_path):
+    _, stimuli = user_files
+    table = pd.read_csv(stimuli)
+    table["filename"] = [str((stimuli.parent / f).resolve()) for f in table["filename"]]
+    table.to_csv(tmp_path / "absolute.csv", index=False)
+    loaded = load_stimuli_csv(tmp_path / "absolute.csv", 8.0)
+    assert loaded.image_paths == load_stimuli_csv(stimuli, 8.0).image_paths
+
+
+@pytest.fixture
+def user_matrices(user_files, tmp_path):
+    """Six subjects' RDMs of the same noisy responses (dissimilarity; 1 = symmetric, as netCDF has no booleans)."""
+    from brainmark.metrics.neural import rdm
+
+    recordings = load_recordings(user_files[0]).mean("repetition")
+    rng = np.random.default_rng(1)
+    rdms = [rdm(recordings + 0.3 * rng.standard_normal(recordings.shape)).values for _ in range(6)]
+    ids = list(recordings["stimulus_id"].values.astype(str))
+    matrices = xr.DataArray(np.stack(rdms), dims=("subject", "stimulus_row", "stimulus_col"),
+                            coords={"subject": [f"s{k}" for k in range(6)], "stimulus_row": ids, "stimulus_col": ids},
+                            attrs={"kind": "dissimilarity", "symmetric": 1})
+    matrices.to_netcdf(tmp_path / "rdms.nc")
+    return tmp_path / "rdms.nc", user_files[1]
+
+
+def test_custom_rsa_benchmark(user_matrices, make_tiny_model):
+    data, stimuli = user_matrices
+    benchmark = custom_benchmark(data, stimuli, metric="rsa", region="IT")
+    assert benchmark.identifier == "custom.rdms.IT-rsa" and benchmark.same_stimuli is False
+    score = benchmark(make_tiny_model())
+    assert math.isfinite(score.raw) and 0 < score.ceiling <= 1 and score.ci is not None
+    assert set(score.meta["layer_scores"]) == {"block1", "block2", "pool"}
+    ids = list(xr.load_dataarray(data)["stimulus_row"].values.astype(str))
+    selection, scored = split_stimuli(ids)
+    assert sorted(benchmark.target["stimulus_row"].values.astype(str)) == scored
+    assert sorted(benchmark._selection_loader()["stimulus_row"].values.astype(str)) == selection
+
+
+def test_custom_rsa_bad_matrices(user_matrices, tmp_path):
+    _, stimuli = user_matrices
+    xr.DataArray(np.zeros((3, 4, 4)), dims=("region", "stimulus_row", "stimulus_col")).to_netcdf(tmp_path / "bad.nc")
+    with pytest.raises(BenchmarkError, match=r"expected \[subject x\] stimulus_row x stimulus_col"):
+        custom_benchmark(tmp_path / "bad.nc", stimuli, metric="rsa")
+    ids = ["zz1", "zz2", "zz3"]
+    xr.DataArray(np.zeros((3, 3)), dims=("stimulus_row", "stimulus_col"),
+                 coords={"stimulus_row": ids, "stimulus_col": ids}).to_netcdf(tmp_path / "unknown.nc")
+    with pytest.raises(BenchmarkError, match="3 stimulus ids of the matrices are not in"):
+        custom_benchmark(tmp_path / "unknown.nc", stimuli, metric="rsa")

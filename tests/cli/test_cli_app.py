@@ -14,7 +14,7 @@ import brainmark.cli
 from brainmark.cli.main import app
 
 CLI_FOLDER = Path(brainmark.cli.__file__).parent
-COMMANDS = {"score", "verify", "report", "compare", "demo", "serve", "worker"}
+COMMANDS = {"score", "verify", "report", "compare", "demo", "selftest", "serve", "worker"}
 GROUPS = {
     "benchmarks": {"list", "show"},
     "datasets": {"list", "show", "fetch"},

@@ -162,6 +162,19 @@ def test_mirror_copy_is_verified_and_cached(tmp_path, http_server):
     assert http_server.count("/m.bin") == 0  # the mirror was enough
 
 
+def test_file_names_with_folders_from_mirror_and_download(tmp_path, http_server):
+    mirror = tmp_path / "mirror"
+    (mirror / "ds" / "sub").mkdir(parents=True)
+    (mirror / "ds" / "sub" / "a.bin").write_bytes(BODY)
+    from_mirror = make_file(http_server, "/sub/a.bin", name="stimuli/sub/a.bin", mirror_path="ds/sub/a.bin")
+    downloaded = make_file(http_server, "/sub/b.bin", body=BODY[::-1], name="stimuli/sub/b.bin")
+    store = Store(root=tmp_path / "cache", mirrors=[mirror], allow_insecure_localhost=True)
+    assert store.fetch(from_mirror) == store.cache_path(from_mirror) and store.fetch(from_mirror).read_bytes() == BODY
+    assert store.fetch(downloaded).read_bytes() == BODY[::-1]
+    assert store.cache_path(downloaded).parent.name == "sub"
+    assert not [p for p in (tmp_path / "cache").rglob("*") if p.suffix in (".part", ".tmp")]
+
+
 def test_bad_mirror_copy_falls_back_to_download(tmp_path, http_server):
     mirror = tmp_path / "mirror"
     (mirror / "ds").mkdir(parents=True)

@@ -54,14 +54,26 @@ class _TrialsBenchmark(Benchmark):
     def _fitting_stimuli(self) -> Any:
         return None
 
+    def _presented(self) -> Any:
+        """The stimuli shown to the model: those with trials, in first-trial order."""
+        return load_stimuli(self.stimulus_set, unique_stimulus_ids(self.trials), self.visual_degrees)
+
+    def _probabilities(self, model: Any, stimuli: Any) -> xr.DataArray:
+        """The model's choice probabilities on ``stimuli`` (the task set up, then one ``look_at``)."""
+        model.start_task(PROBABILITIES, self._fitting_stimuli())
+        return model.look_at(stimuli, number_of_trials=self.number_of_trials)
+
+    def _metric_target(self, stimuli: Any) -> Any:
+        """What the metric compares the model's outputs with (the human trials)."""
+        return self.trials
+
     def _score(self, model: Any) -> Computed:
         from brainmark.metrics import load_metric
 
         trials = self.trials
-        stimuli = load_stimuli(self.stimulus_set, unique_stimulus_ids(trials), self.visual_degrees)
-        model.start_task(PROBABILITIES, self._fitting_stimuli())
-        probabilities = model.look_at(stimuli, number_of_trials=self.number_of_trials)
-        result = computed(load_metric(self.metric_name, **self.metric_params), probabilities, trials)
+        stimuli = self._presented()
+        probabilities = self._probabilities(model, stimuli)
+        result = computed(load_metric(self.metric_name, **self.metric_params), probabilities, self._metric_target(stimuli))
         return Computed(result.score.with_meta(metric=self.metric_name, metric_params=self.metric_params, task=PROBABILITIES,
                              visual_degrees=self.visual_degrees, number_of_trials=self.number_of_trials,
                              layer=probabilities.attrs.get("readout_layer") or probabilities.attrs.get("readout") or probabilities.attrs.get("layer"),

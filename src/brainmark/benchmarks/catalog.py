@@ -18,6 +18,17 @@ Offline (data shipped with brainmark or on the data mirror):
   each human's accuracy (ceiling 1); reported but left out of the composites (it measures performance, not
   consistency with humans).
 
+- ``Hermann2020cueconflict-shape_bias`` / ``-shape_match``: the official, human-free shape bias / shape match of the
+  model's 16-class decisions on the 1,280 cue-conflict images (Geirhos 2019; ceiling 1; reported, not in composites).
+  ``Geirhos2021cueconflict-error_consistency``: error consistency with the 10 uninstructed subjects (correct = the
+  shape class). ``Geirhos2021cueconflict-shape_bias``: 1 - |SB_model - SB_subject| averaged over subjects, ceiled by
+  each subject against the others (in the composites). All four share one forward pass
+  (:mod:`brainmark.benchmarks.cue_conflict`) and record the human range of the instructed conditions.
+- ``Mur2013.judgements-rsa``: Spearman RSA of the model's IT RDM with the 16 subjects' similarity-judgement RDMs of
+  the 92 Kriegeskorte images (Mur et al. 2013); ceiling = the RDM noise ceiling (lower bound; upper in ``meta``).
+  Behavioural. The layer is committed on the human IT fMRI RDM (group average) of the same images, never on the
+  judgements.
+
 Official (data online only; they fail here with the data store's "no network / set a mirror" error):
 ``MajajHong2015.{V4,IT}-pls`` (private data, layer selection on public data), ``MajajHong2015public.{V4,IT}-pls``
 (public variation-3 images; layer selection on the public variation-0 images, so never on the scored images),
@@ -37,6 +48,7 @@ import xarray as xr
 from brainmark.benchmarks._data import load_dataset, select_region
 from brainmark.benchmarks.base import BEHAVIORAL, NEURAL, register_benchmark
 from brainmark.benchmarks.behavioral import GeirhosBenchmark, I2nBenchmark
+from brainmark.benchmarks.cue_conflict import CueConflictBenchmark
 from brainmark.benchmarks.neural import NeuralPredictivityBenchmark
 from brainmark.benchmarks.rsa import RSABenchmark
 
@@ -136,6 +148,42 @@ def _geirhos(identifier: str, dataset: str, metric: str, convention: str = "rati
     )
 
 
+# --- Geirhos 2019 cue conflict -----------------------------------------------------------------------------------
+_CUE_CONFLICT = {
+    "Hermann2020cueconflict-shape_bias": dict(metric="shape_bias", target="stimuli", with_human_range=True,
+                                              in_composites=False),
+    "Hermann2020cueconflict-shape_match": dict(metric="shape_match", target="stimuli", in_composites=False),
+    "Geirhos2021cueconflict-error_consistency": dict(metric="error_consistency", ceiling="error_consistency"),
+    "Geirhos2021cueconflict-shape_bias": dict(metric="shape_bias_agreement", ceiling="shape_bias_agreement",
+                                              with_human_range=True),
+}
+_CUE_CONFLICT_DESCRIPTIONS = {
+    "Hermann2020cueconflict-shape_bias": "official: the model's shape bias on 1,200 conflict images (ceiling 1; not in composites)",
+    "Hermann2020cueconflict-shape_match": "official: the model's shape match (accuracy vs shape; ceiling 1; not in composites)",
+    "Geirhos2021cueconflict-error_consistency": "16-class decisions on 1,280 cue-conflict images vs 10 humans: error consistency",
+    "Geirhos2021cueconflict-shape_bias": "shape bias vs 10 humans: 1 - |SB_model - SB_human|, ceiled by human vs others",
+}
+
+
+def _cue_conflict(identifier: str, convention: str = "ratio") -> CueConflictBenchmark:
+    return CueConflictBenchmark(identifier, visual_degrees=DEGREES, bibtex=_bibtex("Geirhos2021.cue-conflict"),
+                                description=_CUE_CONFLICT_DESCRIPTIONS[identifier], convention=convention,
+                                **_CUE_CONFLICT[identifier])
+
+
+# --- Mur 2013 similarity judgements -------------------------------------------------------------------------------
+def _mur2013(identifier: str, convention: str = "ratio") -> RSABenchmark:
+    target, selection = "Kriegeskorte2008.judgements", "Kriegeskorte2008.humanIT"
+    return RSABenchmark(
+        identifier, region=None, kind=BEHAVIORAL, recording_region="IT", target=partial(load_dataset, target),
+        selection_target=partial(load_dataset, selection), stimulus_set="Kriegeskorte2008",
+        datasets=(target, selection, "Kriegeskorte2008"), comparator="spearman", distance="correlation",
+        visual_degrees=DEGREES, bibtex=_bibtex(target), convention=convention,
+        description="similarity-judgement RDMs of 16 humans (Mur et al. 2013) vs the model's IT RDM on 92 images; Spearman",
+        selection_description="Spearman RSA with the human IT fMRI RDM (group average) of the same images",
+    )
+
+
 # --- Official (online only) -------------------------------------------------------------------------------------
 def _variation(dataset: str, values: tuple[int, ...]) -> xr.DataArray:
     data = load_dataset(dataset)
@@ -189,6 +237,11 @@ def _register_all() -> None:
         build_params = {k: v for k, v in params.items() if not (k == "region" and build is not _coggan)}
         register_benchmark(identifier, build, offline=True, kind=kind, region=region,
                            description=_DESCRIPTIONS.get(build.__name__, ""), params=build_params)
+    for identifier in _CUE_CONFLICT:
+        register_benchmark(identifier, _cue_conflict, offline=True, kind=BEHAVIORAL,
+                           description=_CUE_CONFLICT_DESCRIPTIONS[identifier])
+    register_benchmark("Mur2013.judgements-rsa", _mur2013, offline=True, kind=BEHAVIORAL,
+                       description="human similarity judgements (Mur et al. 2013) vs the model's IT RDM, 92 images")
     for region in ("V4", "IT"):
         register_benchmark(f"MajajHong2015.{region}-pls", partial(_majajhong, region=region, public=False), offline=False,
                            kind=NEURAL, region=region, description="official: MajajHong2015 private, PLS (data online only)")

@@ -10,9 +10,15 @@ File formats
   ``filename`` or ``path``; relative paths are relative to the CSV's folder); other columns are metadata
   (``object_name`` is used to stratify the cross-validation splits when present).
 
+- Representational matrices (``--data`` with ``--metric rsa``): a netCDF DataArray with dims
+  ``[subject x] stimulus_row x stimulus_col`` (stimulus ids as the row and column coordinates; attrs ``kind`` =
+  ``dissimilarity`` (default) or ``similarity`` and ``symmetric`` = 1 (default) or 0, as netCDF has no booleans),
+  e.g. one RDM per subject.
+
 Layers are committed on a seeded random half of the stimuli (``SELECTION_SEED``) and the score is computed on
 the other half, so the reported number never comes from the data that chose the layer. The ceiling is the
-internal consistency of the scored half when the recordings have repetitions; otherwise there is none.
+internal consistency of the scored half when the recordings have repetitions (RSA: the RDM noise ceiling's lower
+bound when there are several subjects); otherwise there is none.
 """
 from __future__ import annotations
 
@@ -24,6 +30,7 @@ import xarray as xr
 
 from brainmark.benchmarks.base import BenchmarkError, register_benchmark
 from brainmark.benchmarks.neural import NeuralPredictivityBenchmark
+from brainmark.benchmarks.rsa import RSABenchmark
 from brainmark.data.assembly import validate_assembly
 from brainmark.data.stimuli import StimulusSet
 
@@ -68,7 +75,7 @@ def load_stimuli_csv(path: str | Path, degrees: float) -> StimulusSet:
     column = next((c for c in PATH_COLUMNS if c in table.columns), None)
     if column is None:
         raise BenchmarkError(f"{path} has no image path column; name one of {', '.join(PATH_COLUMNS)}")
-    paths = [(p if Path(p).is_absolute() else (path.parent / p)).resolve() for p in table[column].astype(str)]
+    paths = [(Path(p) if Path(p).is_absolute() else path.parent / p).resolve() for p in table[column].astype(str)]
     missing = [str(p) for p in paths if not p.is_file()]
     if missing:
         raise BenchmarkError(f"{len(missing)} image(s) listed in {path} do not exist, e.g. {missing[:3]}")
@@ -86,9 +93,60 @@ def split_stimuli(stimulus_ids: list[str], seed: int = SELECTION_SEED) -> tuple[
     return sorted(ids[i] for i in order[:half]), sorted(ids[i] for i in order[half:])
 
 
+def load_matrices(path: str | Path) -> xr.DataArray:
+    """Read and check a user's representational matrices (``[subject x] stimulus_row x stimulus_col``)."""
+    from brainmark.metrics.neural.rsa import COL, ROW
+
+    path = Path(path)
+    if not path.is_file():
+        raise BenchmarkError(f"matrices file {path} does not exist")
+    try:
+        data = xr.load_dataarray(path)
+    except (ValueError, OSError) as exc:
+        raise BenchmarkError(f"cannot read {path} as a netCDF DataArray of matrices: {exc}") from exc
+    if data.dims[-2:] != (ROW, COL) or not set(data.dims[:-2]) <= {"subject", "session"}:
+        raise BenchmarkError(f"{path} has dims {data.dims}; expected [subject x] {ROW} x {COL} "
+                             "(stimulus ids as coordinates) for --metric rsa")
+    data = data.assign_coords({ROW: data[ROW].values.astype(str), COL: data[COL].values.astype(str)})
+    data.attrs.setdefault("kind", "dissimilarity")
+    data.attrs["symmetric"] = bool(data.attrs.get("symmetric", True))
+    return data
+
+
+def custom_rsa_benchmark(data: str | Path, stimuli: str | Path, *, region: str | None = None, degrees: float = 8.0,
+                         identifier: str | None = None, convention: str = "ratio", comparator: str = "spearman",
+                         distance: str = "correlation") -> RSABenchmark:
+    """An RSA benchmark on your matrices and stimuli: layer chosen on a seeded half of the stimuli, scored on the other."""
+    from brainmark.metrics.neural.rsa import COL, ROW
+
+    matrices = load_matrices(data)
+    stimulus_set = load_stimuli_csv(stimuli, degrees)
+    ids = [str(s) for s in matrices[ROW].values]
+    unknown = sorted(set(ids) - set(stimulus_set.stimulus_ids))
+    if unknown:
+        raise BenchmarkError(f"{len(unknown)} stimulus ids of the matrices are not in {stimuli}, e.g. {unknown[:3]}")
+    region = region or str(matrices.attrs.get("region", "IT"))
+    selection_ids, scored_ids = split_stimuli(ids)
+    part = {name: matrices.sel({ROW: keep, COL: keep}) for name, keep in (("selection", selection_ids), ("scored", scored_ids))}
+    subjects = matrices.sizes.get("subject", 1)
+    return RSABenchmark(
+        identifier or f"custom.{Path(data).stem}.{region}-rsa", region=region, target=lambda: part["scored"],
+        selection_target=lambda: part["selection"], stimulus_set=stimulus_set, datasets=(), comparator=comparator,
+        distance=distance, ceiled_by_subjects=subjects > 1, visual_degrees=degrees, same_stimuli=False,
+        description=f"your matrices {Path(data).name} ({region}, {subjects} subject(s)), {comparator} RSA",
+        selection_description=f"{comparator} RSA on a seeded half of the stimuli (seed {SELECTION_SEED})",
+        no_ceiling_reason="a single matrix (no subjects to estimate a noise ceiling)", convention=convention,
+    )
+
+
 def custom_benchmark(data: str | Path, stimuli: str | Path, *, metric: str = "pls", region: str | None = None,
-                     degrees: float = 8.0, identifier: str | None = None, convention: str = "ratio") -> NeuralPredictivityBenchmark:
-    """A PLS/ridge/linear predictivity benchmark on your recordings and stimuli (layer chosen on a seeded half)."""
+                     degrees: float = 8.0, identifier: str | None = None,
+                     convention: str = "ratio") -> NeuralPredictivityBenchmark | RSABenchmark:
+    """A PLS/ridge/linear predictivity (or, with ``metric="rsa"``, RSA) benchmark on your data and stimuli
+    (layer chosen on a seeded half of the stimuli, scored on the other half)."""
+    if metric == "rsa":
+        return custom_rsa_benchmark(data, stimuli, region=region, degrees=degrees, identifier=identifier,
+                                    convention=convention)
     recordings = load_recordings(data)
     stimulus_set = load_stimuli_csv(stimuli, degrees)
     ids = recordings["stimulus_id"].values.astype(str)
@@ -119,7 +177,7 @@ def register_custom_benchmark(data: str | Path, stimuli: str | Path, *, metric: 
     benchmark = custom_benchmark(data, stimuli, metric=metric, region=region, degrees=degrees)
     identifier = benchmark.identifier
 
-    def build(identifier: str, convention: str = "ratio") -> NeuralPredictivityBenchmark:
+    def build(identifier: str, convention: str = "ratio") -> NeuralPredictivityBenchmark | RSABenchmark:
         return custom_benchmark(data, stimuli, metric=metric, region=region, degrees=degrees, identifier=identifier,
                                 convention=convention)
 

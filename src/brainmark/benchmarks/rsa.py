@@ -22,17 +22,25 @@ MatrixLoader = Callable[[], xr.DataArray]
 
 
 class RSABenchmark(Benchmark):
-    """``target``/``selection_target`` load ``[subject x [session x]] stimulus_row x stimulus_col`` matrices."""
+    """``target``/``selection_target`` load ``[subject x [session x]] stimulus_row x stimulus_col`` matrices.
+
+    ``recording_region`` is the model region whose RDM is compared (default: ``region``); a behavioural RSA benchmark
+    (``kind="behavioral"``, ``region=None``) records e.g. the model's IT. ``same_stimuli`` says that selection and
+    scoring use the same images (with other recordings), so the commitment's "no shared stimuli" check is skipped.
+    """
 
     kind = NEURAL
 
-    def __init__(self, identifier: str, *, region: str, target: MatrixLoader, selection_target: MatrixLoader,
+    def __init__(self, identifier: str, *, region: str | None, target: MatrixLoader, selection_target: MatrixLoader,
                  stimulus_set: str, datasets: tuple[str, ...], comparator: str = "spearman",
                  distance: str = "correlation", ceiled_by_subjects: bool = True, visual_degrees: float = 8.0,
                  version: int = 1, bibtex: str = "", description: str = "", selection_description: str = "",
-                 no_ceiling_reason: str = "", convention: str = DEFAULT_CONVENTION) -> None:
+                 no_ceiling_reason: str = "", convention: str = DEFAULT_CONVENTION, kind: str = NEURAL,
+                 recording_region: str | None = None, same_stimuli: bool = True) -> None:
         super().__init__(convention)
-        self.identifier, self.region, self.version = identifier, region, version
+        self.identifier, self.region, self.version, self.kind = identifier, region, version, kind
+        self.recording_region = recording_region or region
+        self.same_stimuli = same_stimuli
         self.bibtex, self.description, self.datasets = bibtex, description, tuple(datasets)
         self._target_loader, self._selection_loader = target, selection_target
         self.stimulus_set, self.comparator, self.distance = stimulus_set, comparator, distance
@@ -66,12 +74,12 @@ class RSABenchmark(Benchmark):
         stimuli = load_stimuli(self.stimulus_set, [str(s) for s in selection[ROW].values], self.visual_degrees)
         key = selection_key(self.identifier, self.version, data_checksum(selection), stimuli.content_hash())
         return LayerSelection(key=key, stimuli=stimuli, scorer=lambda activations: metric(activations, selection),
-                              description=self.selection_description, same_stimuli=True)
+                              description=self.selection_description, same_stimuli=self.same_stimuli)
 
     def _score(self, model: Any) -> Computed:
         target = self.target
         stimuli = load_stimuli(self.stimulus_set, [str(s) for s in target[ROW].values], self.visual_degrees)
-        recording = record_region(model, self.region, stimuli, selection=self.layer_selection())
+        recording = record_region(model, self.recording_region, stimuli, selection=self.layer_selection())
         result = computed(self._metric(), recording.assembly, target)
         return Computed(result.score.with_meta(**recording.meta(), metric="rsa", metric_params={"distance": self.distance, "comparator": self.comparator},
                              visual_degrees=self.visual_degrees, number_of_trials=1, data_checksum=data_checksum(target),

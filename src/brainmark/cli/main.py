@@ -9,7 +9,7 @@ from __future__ import annotations
 import typer
 
 from brainmark._version import __version__
-from brainmark.cli import benchmarks, cache, compare, datasets, models, report, score, serve
+from brainmark.cli import benchmarks, cache, compare, datasets, models, report, score, selftest, serve
 
 app = typer.Typer(
     name="brainmark",
@@ -42,6 +42,7 @@ app.command("verify")(score.verify_command)
 app.command("report")(report.report_command)
 app.command("compare")(compare.compare_command)
 app.command("demo")(score.demo_command)
+app.command("selftest")(selftest.selftest_command)
 app.command("serve")(serve.serve)
 app.command("worker")(serve.worker)
 # Command groups.

@@ -169,7 +169,7 @@ class Store:
         if move:
             os.replace(source, target)
             return target
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{file.name}.", suffix=".tmp")
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
         os.close(fd)
         try:
             shutil.copyfile(source, tmp)
@@ -214,7 +214,7 @@ class Store:
                 f"{file.name} is not in the cache or any mirror and has no download URL"
                 f"{_problems(problems)}. {_hint(file)}"
             )
-        part = self.entry_dir(file) / f".{file.name}.part"
+        part = self.cache_path(file).with_name(f".{self.cache_path(file).name}.part")  # names may hold folders
         part.parent.mkdir(parents=True, exist_ok=True)
         last: DataFetchError | None = None
         unreachable = 0

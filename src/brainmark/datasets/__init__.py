@@ -14,6 +14,7 @@ from brainmark.datasets import (  # noqa: F401  (each module registers its datas
     coggan2024,
     cowley2023,
     geirhos2021,
+    geirhos2021_cueconflict,
     imagenet_samples,
     kriegeskorte2008,
     majajhong2015,

@@ -5,6 +5,8 @@
 - ``composite_vs_imagenet``: composite score vs ImageNet top-1 (Figure 1 of Schrimpf et al. 2018), from the
   models' metadata (models without a top-1 are left out and named in the caption).
 - ``layers``: per-layer selection scores of each neural benchmark (the table the layer commitment produced).
+- ``shape_bias``: shape bias per class of each model against every human subject, with the instructed humans'
+  range (Geirhos et al. 2019, Fig. 4; :mod:`brainmark.reports.shape_bias`), when a record has cue-conflict scores.
 """
 from __future__ import annotations
 
@@ -116,7 +118,17 @@ def plot_layers(records: Sequence[ResultsRecord], folder: Path) -> list[Path]:
     return _save(fig, folder, "layers")
 
 
+def plot_shape_bias(records: Sequence[ResultsRecord], folder: Path) -> list[Path]:
+    """Shape bias per class of every model against each human (Geirhos 2019 Fig. 4), when a record has it."""
+    from brainmark.reports.shape_bias import shape_bias_data, shape_bias_figure
+
+    if not records or shape_bias_data(list(records)) is None:
+        return []
+    return _save(shape_bias_figure(list(records)), folder, "shape_bias")
+
+
 def plot_all(records: Sequence[ResultsRecord], folder: str | Path) -> list[Path]:
     """All plots for ``records`` into ``folder``; returns the written files."""
     folder = Path(folder)
-    return [*plot_benchmarks(records, folder), *plot_composite_vs_imagenet(records, folder), *plot_layers(records, folder)]
+    return [*plot_benchmarks(records, folder), *plot_composite_vs_imagenet(records, folder), *plot_layers(records, folder),
+            *plot_shape_bias(records, folder)]

@@ -40,15 +40,15 @@ from brainmark.metrics.behavioral.trials import BehavioralDataError, Trials, rea
 from brainmark.scores import Score, per_unit
 
 
-def model_decisions(model: xr.DataArray, categories: np.ndarray) -> dict[str, str]:
-    """Map stimulus id -> the model's chosen category, validating names against ``categories``."""
+def decision_labels(model: xr.DataArray, categories: np.ndarray) -> np.ndarray:
+    """The chosen category per presentation of ``model`` (labels, or probabilities over categories or the 1000
+    ImageNet classes), checked against ``categories``."""
     if not isinstance(model, xr.DataArray):
         raise BehavioralDataError(f"model decisions must be an xarray.DataArray, got {type(model).__name__}")
     if "presentation" not in model.dims or "stimulus_id" not in model.coords:
         raise BehavioralDataError(
             f"model decisions need a 'presentation' dim with a 'stimulus_id' coordinate, got dims {model.dims}"
         )
-    ids = [str(s) for s in model["stimulus_id"].values]
     if model.dims == ("presentation",):
         labels = np.asarray([str(v) for v in model.values.tolist()], dtype=object)
     elif set(model.dims) == {"presentation", "choice"}:
@@ -70,6 +70,13 @@ def model_decisions(model: xr.DataArray, categories: np.ndarray) -> dict[str, st
             f"model chose {len(unknown)} labels that are not categories of the trials (e.g. {unknown[:5]}); "
             f"map the model's outputs to {', '.join(sorted(categories.tolist()))}"
         )
+    return labels
+
+
+def model_decisions(model: xr.DataArray, categories: np.ndarray) -> dict[str, str]:
+    """Map stimulus id -> the model's chosen category, validating names against ``categories``."""
+    labels = decision_labels(model, categories)
+    ids = [str(s) for s in model["stimulus_id"].values]
     decisions = dict(zip(ids, labels.tolist()))
     if len(decisions) != len(ids):
         raise BehavioralDataError("model decisions repeat stimulus ids; give one decision per stimulus")
