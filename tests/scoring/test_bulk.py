@@ -23,7 +23,8 @@ def test_model_requests_and_models_files(tmp_path):
     assert ModelRequest.parse("alexnet", untrained=True, seed=3).label == "alexnet-untrained-seed3"
     request = ModelRequest.parse("resnet18", device="cuda", batch_size=64)
     assert request.label == "resnet18" and request.identity == {}  # where it runs is not which model it is
-    assert record_path(tmp_path, "a/b.py:make") == tmp_path / "a_b.py_make.json"
+    assert record_path(tmp_path, "a/b.py:make") == tmp_path / "b.py_make.json"
+    assert record_path(tmp_path, "timm:resnet10t-untrained") == tmp_path / "timm_resnet10t-untrained.json"
     listed = tmp_path / "models.txt"
     listed.write_text("# the controls\nalexnet-untrained\nresnet18, cornet-z  # two on a line\n\n")
     assert read_models_file(listed) == ["alexnet-untrained", "resnet18", "cornet-z"]

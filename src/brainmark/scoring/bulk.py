@@ -78,8 +78,10 @@ def read_models_file(path: str | Path) -> list[str]:
 
 
 def record_path(folder: str | Path, label: str) -> Path:
-    """Where the results record of model ``label`` lives in a results folder (``<label>.json``)."""
-    return Path(folder) / f"{re.sub(r'[^A-Za-z0-9_.-]+', '_', label).strip('_') or 'model'}.json"
+    """Where the results record of model ``label`` lives in a results folder: ``<label>.json``, the label made
+    safe for a file name (``path/to/net.py:build`` -> ``net.py_build.json``)."""
+    name = label.rsplit("/", 1)[-1]
+    return Path(folder) / f"{re.sub(r'[^A-Za-z0-9_.-]+', '_', name).strip('_') or 'model'}.json"
 
 
 @dataclass(frozen=True)
@@ -172,6 +174,7 @@ class BulkResult:
     """What :func:`score_models` did: the records (in the order of the models), the skipped and the failed."""
 
     records: list[ResultsRecord]
+    labels: list[str]  # each record's model as requested (its file is record_path(output, label))
     skipped: dict[str, str]  # model label -> why its finished record was kept
     failed: dict[str, list[str]]  # model label -> its failed benchmarks
     reused: dict[str, list[str]]  # model label -> benchmarks taken from its partial record
@@ -265,5 +268,5 @@ def score_models(models: Sequence[str | ModelRequest], benchmarks: Sequence[str]
     records = [done[label] for label in labels]
     failed = {label: [s.benchmark for s in r.scores if s.score.meta.get("failed")] for label, r in zip(labels, records)}
     reused_names = {req.label: sorted(reused) for req, reused in todo if reused}
-    return BulkResult(records, skipped, {k: v for k, v in failed.items() if v}, reused_names,
+    return BulkResult(records, labels, skipped, {k: v for k, v in failed.items() if v}, reused_names,
                       round(time.perf_counter() - start, 3), dict(writer.paths))
