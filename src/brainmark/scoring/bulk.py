@@ -9,7 +9,8 @@ are those of serial scoring because every job is deterministic and self-containe
 With an ``output`` folder each model's results record is written (``<model>.json`` + ``.csv``, atomically) as
 soon as its last job finishes, and every finished job is kept in ``<model>.partial.json`` until then. A rerun
 skips a model whose record is complete (the same benchmarks, benchmark versions, convention and model options,
-nothing failed) and says so; of a model interrupted half-way it scores only the benchmarks that are missing.
+nothing failed) and says so; of a model interrupted half-way, or with failed benchmarks, it scores only the
+benchmarks that are missing or failed.
 """
 from __future__ import annotations
 
@@ -144,17 +145,20 @@ def complete_record(path: Path, request: ModelRequest, expected: Expected) -> tu
 
 
 def reusable_results(folder: Path | None, request: ModelRequest, expected: Expected) -> dict[str, BenchmarkResult]:
-    """Finished, still valid benchmark results of an interrupted earlier run (from ``<model>.partial.json``)."""
+    """Finished, still valid benchmark results of an earlier run: of its record when that one is incomplete (some
+    benchmark failed or changed) and of ``<model>.partial.json`` (a run interrupted before the model finished)."""
     if folder is None:
         return {}
-    path = record_path(folder, request.label).with_suffix(PARTIAL_SUFFIX)
-    try:
-        record = ResultsRecord.load(path)
-    except (ResultsFormatError, OSError):
-        return {}
-    if _same_model(record, request):
-        return {}
-    return {r.benchmark: r for r in record.scores if expected.reusable(r) is None}
+    final = record_path(folder, request.label)
+    found: dict[str, BenchmarkResult] = {}
+    for path in (final, final.with_suffix(PARTIAL_SUFFIX)):  # the partial record is the newer one
+        try:
+            record = ResultsRecord.load(path)
+        except (ResultsFormatError, OSError):
+            continue
+        if _same_model(record, request) is None:
+            found.update({r.benchmark: r for r in record.scores if expected.reusable(r) is None})
+    return found
 
 
 def assemble(info: Mapping[str, Any], results: Sequence[BenchmarkResult]) -> ResultsRecord:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from typing import Any, Callable, Mapping, Sequence
 
-from brainmark.progress import progress
+from brainmark.progress import progress, progress_enabled
 from brainmark.scoring.bulk import Expected, ModelRequest, assemble, failed_result
 from brainmark.scoring.results import BenchmarkResult, ResultsRecord
 
@@ -21,9 +21,17 @@ Todo = Sequence[tuple[ModelRequest, Mapping[str, BenchmarkResult]]]
 class JobsProgress:
     """A bar over the jobs with ``running R, failed F`` beside it; ``summary()`` is the same as one line."""
 
-    def __init__(self, total: int) -> None:
+    def __init__(self, total: int, say: Callable[[str], None] | None = None) -> None:
         self.total, self.done, self.failed, self.running = total, 0, 0, 0
         self.bar = progress(total=total, desc="jobs", unit="job")
+        self.say = None if progress_enabled() else say  # where no bar is drawn, a line per finished job
+
+    def job(self, label: str, result: BenchmarkResult) -> None:
+        """Note one finished job (a log line when there is no bar)."""
+        if self.say is not None:
+            state = "failed" if _is_failed(result) else "done"
+            seconds = f" in {result.seconds:.0f} s" if result.seconds is not None else ""
+            self.say(f"{label} x {result.benchmark}: {state}{seconds} ({self.summary()})")
 
     def update(self, finished: int = 0, failed: int = 0, running: int | None = None) -> None:
         """Count ``finished`` more jobs (``failed`` of them failed) and set how many run now."""
@@ -66,7 +74,7 @@ def run_serial(todo: Todo, ids: Sequence[str], expected: Expected, writer: Any, 
     from brainmark.scoring.api import _load_model, run_benchmark
     from brainmark.scoring.provenance import model_info
 
-    bar = JobsProgress(sum(len(ids) - len(reused) for _, reused in todo))
+    bar = JobsProgress(sum(len(ids) - len(reused) for _, reused in todo), say)
     out: dict[str, ResultsRecord] = {}
     try:
         for request, reused in todo:
@@ -89,6 +97,7 @@ def run_serial(todo: Todo, ids: Sequence[str], expected: Expected, writer: Any, 
                 result = run_benchmark(model, benchmark, convention=expected.convention, errors=errors)
                 results[benchmark] = result
                 bar.update(1, int(_is_failed(result)), 0)
+                bar.job(request.label, result)
                 writer.partial(request, info, [results[b] for b in ids if b in results])
             out[request.label] = _finish_model(request, info, results, ids, writer, bar, say)
     finally:
@@ -124,7 +133,7 @@ def run_parallel(todo: Todo, ids: Sequence[str], expected: Expected, writer: Any
                                          benchmark)
                 jobs.append((future, request.label, benchmark))
     remaining = {label: sum(1 for _, l, _ in jobs if l == label) for label in state}
-    bar = JobsProgress(len(jobs))
+    bar = JobsProgress(len(jobs), say)
     out: dict[str, ResultsRecord] = {}
     for label, count in remaining.items():  # everything was reused: nothing to wait for
         if count == 0:
@@ -151,6 +160,8 @@ def run_parallel(todo: Todo, ids: Sequence[str], expected: Expected, writer: Any
                 writer.partial(s["request"], s["info"] or {"identifier": label, "options": dict(s["request"].options)},
                                [s["results"][b] for b in ids if b in s["results"]])
             bar.update(len(finished), failed, _running(executor, [job[0] for job in pending]))
+            for _, label, benchmark in finished:
+                bar.job(label, state[label]["results"][benchmark])
             for label in sorted({label for _, label, _ in finished}):
                 if remaining[label] == 0:
                     s = state[label]
