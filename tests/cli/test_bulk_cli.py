@@ -23,6 +23,7 @@ BENCHMARKS = ["Coggan2024.IT-rsa", "Geirhos2021edge-error_consistency"]
     (["score", "tinynet-test", "--tls-cert", "c.pem"], "apply to --scheduler only"),
     (["score", "--models", "tinynet-test", "nope-benchmark"], "unknown benchmark"),
     (["reproduce", "schrimpf2018", "--workers", "0"], "at least 1"),
+    (["score", "tinynet-test", "--data", "d.nc", "--stimuli", "s.csv", "--workers", "2"], "in this process only"),
 ])
 def test_bad_combinations_are_refused_with_the_reason(args, message, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)

@@ -18,7 +18,7 @@ from brainmark.scoring.results import ResultsRecord
 pytestmark = [pytest.mark.dask, pytest.mark.slow]
 TINY = Path(__file__).resolve().parents[1] / "leaderboard" / "tiny_net.py"
 MODELS = [f"{TINY}:build_a", f"{TINY}:build_b"]
-BENCHMARKS = ["Coggan2024.IT-rsa", "Kriegeskorte2008.humanIT-rsa"]
+BENCHMARKS = ["Coggan2024.IT-rsa", "Coggan2024.V4-rsa"]  # the smallest (24 images): 4 jobs
 BRAINMARK = [sys.executable, "-c", "from brainmark.cli.main import app; app()"]
 
 
@@ -42,17 +42,18 @@ def tls_cluster(tmp_path, shared_data):
     tls = ["--tls-ca-file", str(cert), "--tls-cert", str(cert), "--tls-key", str(key)]
     port = _free_port()
     address = f"tls://127.0.0.1:{port}"
-    # the workers are another machine: their own BRAINMARK_HOME (caches), the same data mirror
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path), "BRAINMARK_HOME": str(tmp_path / "worker-home")}
+    # each worker is another machine: its own BRAINMARK_HOME (caches), the same data mirror
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    homes = [{**env, "BRAINMARK_HOME": str(tmp_path / f"worker-home-{i}")} for i in range(2)]
     bin_dir = Path(sys.executable).parent
     processes = [subprocess.Popen([str(bin_dir / "dask"), "scheduler", "--host", "127.0.0.1", "--port", str(port),
                                    "--protocol", "tls", "--dashboard-address", "127.0.0.1:0", *tls],
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)]
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=homes[0])]
     logs = [open(tmp_path / f"worker{i}.log", "w") for i in range(2)]
     processes.append(subprocess.Popen([*BRAINMARK, "worker", "--scheduler", address, *tls], stdout=logs[0],
-                                      stderr=subprocess.STDOUT, env=env))
+                                      stderr=subprocess.STDOUT, env=homes[0]))
     processes.append(subprocess.Popen([str(bin_dir / "dask"), "worker", address, "--nthreads", "1", "--no-dashboard",
-                                       "--host", "127.0.0.1", *tls], stdout=logs[1], stderr=subprocess.STDOUT, env=env))
+                                       "--host", "127.0.0.1", *tls], stdout=logs[1], stderr=subprocess.STDOUT, env=homes[1]))
     try:
         from distributed import Client
         from distributed.security import Security
@@ -87,8 +88,8 @@ def test_brainmark_score_on_a_separate_tls_cluster_equals_serial_scoring(tls_clu
     assert run.returncode == 0, run.stdout + run.stderr
     assert "jobs 4/4 done" in " ".join(run.stderr.split())
     assert not (tmp_path / "client-home" / "activations").exists()  # the client computed nothing itself
-    worker_caches = list((tmp_path / "worker-home" / "activations").rglob("*.json"))
-    assert worker_caches, "the workers computed the activations"
+    for i in range(2):  # both worker processes scored (the scheduler spreads the 4 jobs over its 2 workers)
+        assert list((tmp_path / f"worker-home-{i}" / "activations").rglob("*.json")), f"worker {i} computed nothing"
     fresh_home()
     serial = score_models(MODELS, BENCHMARKS).records
     for record in serial:

@@ -111,6 +111,9 @@ def score_command(
         if not names and model is None:
             raise typer.BadParameter("name a MODEL, or several with --models a,b,c / --models-from FILE")
         options = {**_model_options(untrained, None), **execution_options(device, batch_size)}
+        if data is not None and (workers is not None or scheduler is not None):
+            raise BrainmarkError("--data/--stimuli register a benchmark in this process only; score them without "
+                                 "--workers/--scheduler")
         if data is not None or stimuli is not None:
             if data is None or stimuli is None:
                 raise typer.BadParameter("--data and --stimuli go together")
