@@ -118,6 +118,8 @@ def plot_figure2(records: Sequence[ResultsRecord], folder: str | Path, *, notes:
             ax.axhspan(ceiling - spread, ceiling + spread, color="gray", alpha=0.2)
             ax.text(0.01, ceiling, f" ceiling {ceiling:.3f}", transform=ax.get_yaxis_transform(), fontsize=6,
                     va="bottom")
+        low = float(np.nanmin(data["raw"] - data["error"].fillna(0))) if len(data) else 0.0
+        ax.set_ylim(bottom=min(0.0, low))  # from 0, as the paper, so the distance to the ceiling reads true
         ax.set_title(f"{group}: {benchmark}", fontsize=8)
         ax.set_xlabel("ImageNet top-1 (%)", fontsize=7)
         ax.set_ylabel("raw score (error bars: its error)", fontsize=7)
