@@ -14,7 +14,7 @@ BENCHMARKS = ["Coggan2024.IT-rsa", "Geirhos2021edge-error_consistency"]
 
 @pytest.mark.parametrize("args, message", [
     (["score"], "name a MODEL"),
-    (["score", "--models", "tinynet-test,resnet18", "Coggan2024.IT-rsa", "--output", "x.json"], "need a folder"),
+    (["score", "--models", "tinynet-test,resnet18", "Coggan2024.IT-rsa", "--output", "x.json"], "is a folder"),
     (["score", "--models", "tinynet-test", "--workers", "2", "--scheduler", "tls://127.0.0.1:1"], "give one of them"),
     (["score", "--models", "tinynet-test", "--scheduler", "tcp://127.0.0.1:1"], "--insecure-scheduler"),
     (["score", "--models", "tinynet-test", "--scheduler", "tls://127.0.0.1:1"], "certificates"),

@@ -57,7 +57,8 @@ def bulk_score(models: Sequence[str], benchmarks: Optional[list[str]], *, output
     from brainmark.scoring import score_models
 
     if output is not None and output.suffix.lower() == ".json":
-        raise BrainmarkError(f"--output {output}: several models need a folder (one <model>.json each), not a file")
+        raise BrainmarkError(f"--output {output}: with --models, --workers or --scheduler the output is a folder "
+                             "(one <model>.json each), not a file")
     try:
         result = score_models(models, benchmarks, executor=executor, output=output, convention=convention,
                               errors="record" if keep_going else "raise", model_options=options, resume=resume,
