@@ -33,9 +33,13 @@ COLORS = {True: "#1f77b4", False: "#d62728"}  # pretrained, untrained
 
 
 def _notes(fig: "plt.Figure", notes: Sequence[str]) -> None:
+    """The notes under everything already drawn (tick labels included), across the figure's width."""
     if notes:
+        renderer = fig.canvas.get_renderer()
+        bottom = min(ax.get_tightbbox(renderer).y0 for ax in fig.axes if ax.get_visible())
+        y = fig.transFigure.inverted().transform((0, bottom))[1] - 0.01
         text = "\n".join(textwrap.fill(n, 140) for n in notes)
-        fig.text(0.01, -0.02, text, fontsize=6, va="top", ha="left", color="#444")
+        fig.text(0.01, y, text, fontsize=6, va="top", ha="left", color="#444")
 
 
 def figure1_points(records: Sequence[ResultsRecord]) -> pd.DataFrame:
@@ -63,7 +67,7 @@ def plot_figure1(records: Sequence[ResultsRecord], folder: str | Path, *, notes:
     points = figure1_points(records)
     stats = top1_correlations(records, threshold)
     fig, ax = plt.subplots(figsize=(6.4, 4.8))
-    crowd: dict[tuple[float, float], int] = {}  # labels of points at one spot are stacked, not overprinted
+    placed: list[tuple[float, float]] = []  # labels of points close together are stacked, not overprinted
     for pretrained, group in points.groupby("pretrained"):
         finite = group[np.isfinite(group["brainscore"]) & np.isfinite(group["imagenet_top1"])]
         low = (finite["brainscore"] - finite["ci_low"]).clip(lower=0).fillna(0)
@@ -71,9 +75,9 @@ def plot_figure1(records: Sequence[ResultsRecord], folder: str | Path, *, notes:
         ax.errorbar(finite["imagenet_top1"], finite["brainscore"], yerr=[low, high], fmt="o", capsize=3,
                     color=COLORS[bool(pretrained)], label="pretrained" if pretrained else "untrained (chance top-1)")
         for row in finite.itertuples(index=False):
-            spot = (round(row.imagenet_top1), round(row.brainscore, 2))
-            crowd[spot] = crowd.get(spot, -1) + 1
-            ax.annotate(row.model, (row.imagenet_top1, row.brainscore), fontsize=6, xytext=(4, 2 + 7 * crowd[spot]),
+            near = sum(1 for x, y in placed if abs(x - row.imagenet_top1) < 3 and abs(y - row.brainscore) < 0.02)
+            placed.append((row.imagenet_top1, row.brainscore))
+            ax.annotate(row.model, (row.imagenet_top1, row.brainscore), fontsize=6, xytext=(4, 2 - 7 * near),
                         textcoords="offset points")
     ax.axvline(threshold, color="gray", linestyle=":", linewidth=1)
     ax.set_xlabel("ImageNet top-1 (%; literature value, 0.1 = chance)")
