@@ -21,6 +21,7 @@ GROUPS = {
     "models": {"list", "info", "check"},
     "cache": {"list", "clear"},
     "leaderboard": {"import", "add-user"},
+    "reproduce": {"schrimpf2018"},
 }
 
 

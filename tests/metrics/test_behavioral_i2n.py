@@ -287,3 +287,24 @@ def test_score_serialises(simulated):
     score = I2n()(model, trials)
     again = Score.from_dict(score.to_dict())
     assert again.ceiled == pytest.approx(score.ceiled) and again.meta["ceiling_rule"] == score.meta["ceiling_rule"]
+
+
+def test_scores_keep_each_images_dprime_for_image_level_analyses():
+    """``values["image_dprime_human"]`` / ``["image_dprime_model"]``: the image's d' (not normalised) averaged over
+    its distractors, with the metric's false-alarm rule; by hand on the toy trials (image a1: truth A)."""
+    z = norm.ppf
+    images = ["a1", "a2", "b1", "c1"]
+    probabilities = xr.DataArray(np.full((4, 3), 1 / 3), dims=("presentation", "choice"),
+                                 coords={"stimulus_id": ("presentation", images), "choice": ["A", "B", "C"]})
+    probabilities[0] = [0.6, 0.3, 0.1]  # a1: wrong-choice rates 0.3 / 0.9 against B, 0.1 / 0.7 against C
+    # humans, a1: hits 0.8 (vs B) and 0.6 (vs C); false alarms: official b1-A 0.3 and c1-A 0.5, paper their mean
+    human_a1 = {"official": np.mean([z(0.8) - z(0.3), z(0.6) - z(0.5)]),
+                "paper": np.mean([z(0.8) - z(0.4), z(0.6) - z(0.4)])}
+    model_a1 = np.mean([z(1 - 1 / 3) - z(0.5), z(1 - 1 / 7) - z(0.5)])  # the model's b1-A and c1-A rates are 0.5
+    for rule in ("official", "paper"):
+        score = I2n(fa_rule=rule, n_splits=1)(probabilities, toy_trials())
+        human, model = score.values["image_dprime_human"], score.values["image_dprime_model"]
+        assert list(human["stimulus"].values) == images == list(model["stimulus"].values)
+        assert human.sel(stimulus="a1").item() == pytest.approx(human_a1[rule])
+        assert model.sel(stimulus="a1").item() == pytest.approx(model_a1)
+        assert "false-alarm rule" in score.meta["image_dprime"]

@@ -28,3 +28,13 @@ def test_untrained_model_reports_chance_top1_and_keeps_the_literature_value_apar
     # the registry's entry is untouched: a model loaded after the untrained one still has the literature value
     again = load_model("efficientnet-lite0")
     assert again.spec.metadata["imagenet_top1"] == LITERATURE_TOP1 and "imagenet_top1_pretrained" not in again.spec.metadata
+
+
+def test_the_untrained_suffix_is_the_untrained_option(tiny_registered):
+    """``load_model("x-untrained")`` is ``load_model("x", untrained=True)``: same name, weights and chance top-1."""
+    by_suffix = load_model(f"{tiny_registered}-untrained")
+    by_option = load_model(tiny_registered, untrained=True)
+    trained = load_model(tiny_registered)
+    assert by_suffix.identifier == by_option.identifier == f"{tiny_registered}-untrained"
+    assert by_suffix.weights_hash == by_option.weights_hash != trained.weights_hash
+    assert by_suffix.spec.metadata["imagenet_top1"] == CHANCE_TOP1

@@ -47,3 +47,11 @@ def test_write_report_files_and_selfcontained_html(tmp_path):
     assert page.count("data:image/png;base64,") == 3
     assert "<td>a</td>" in page and 'src="http' not in page
     assert out["csv"].read_text().splitlines()[0].startswith("model,brainscore2018")
+
+
+def test_where_a_model_ran_is_not_part_of_its_name():
+    from brainmark.reports.tables import model_label
+
+    record = ResultsRecord(model={"identifier": "resnet18-untrained",
+                                  "options": {"untrained": True, "seed": 3, "device": "cuda", "batch_size": 64}})
+    assert model_label(record) == "resnet18-untrained (seed=3)"

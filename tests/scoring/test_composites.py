@@ -57,3 +57,33 @@ def test_only_what_ran_and_nothing():
     assert compute_composites([]) == []
     assert brainscore2018([_result("a.V1", 0.2, region="V1")]) is None
     assert [c.identifier for c in compute_composites(RESULTS)] == ["brainscore2018", "hierarchical"]
+
+
+def _with_replicates(name, ceiled, kind="neural", region=None, seed=0):
+    from brainmark.scores import per_unit
+
+    rng = np.random.default_rng(seed)
+    sets = {k: per_unit(ceiled + rng.normal(0, 0.02, 500), "resample")
+            for k in ("bootstrap", "bootstrap_stimuli", "bootstrap_units")}
+    score = Score(raw=ceiled, error=0.02, ceiling=1.0, ceiled=ceiled, ceiled_error=0.02, convention="ratio",
+                  ci=(ceiled - 0.04, ceiled + 0.04), ci_level=0.95, values=sets,
+                  meta={"kind": kind, "region": region, "bootstrap": {"level": 0.95, "resampled": {"stimuli": 50}}})
+    return BenchmarkResult(name, 1, score)
+
+
+def test_the_2018_groups_with_their_intervals():
+    from brainmark.scoring.composites import brainscore2018_groups
+
+    results = [_with_replicates("b.V4", 0.4, region="V4", seed=1), _with_replicates("c.V4", 0.6, region="V4", seed=2),
+               _with_replicates("d.IT", 0.7, region="IT", seed=3), _result("e.beh", 0.3, kind="behavioral"),
+               _with_replicates("a.V1", 0.2, region="V1", seed=4)]
+    groups = brainscore2018_groups(results)
+    assert set(groups) == {"V4", "IT", "behavior"}  # V1 is not part of the 2018 composite
+    v4 = groups["V4"]
+    assert v4.value == pytest.approx(0.5) and v4.benchmarks == ("b.V4", "c.V4") and v4.ci_level == 0.95
+    mean = (results[0].score.values["bootstrap"].values + results[1].score.values["bootstrap"].values) / 2
+    assert np.allclose(v4.replicates.joint, mean)
+    assert v4.ci[0] < 0.5 < v4.ci[1] and v4.ci[1] - v4.ci[0] < 0.08  # averaging two halves the spread of each
+    assert groups["IT"].ci == results[2].score.ci  # one benchmark: its own interval
+    assert groups["behavior"].ci is None and groups["behavior"].replicates is None  # no replicates, no interval
+    assert brainscore2018(results).score.meta["groups"] == pytest.approx({g: s.value for g, s in groups.items()})

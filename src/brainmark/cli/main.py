@@ -9,7 +9,7 @@ from __future__ import annotations
 import typer
 
 from brainmark._version import __version__
-from brainmark.cli import benchmarks, cache, compare, datasets, models, report, score, selftest, serve
+from brainmark.cli import benchmarks, cache, compare, datasets, models, report, reproduce, score, selftest, serve
 
 app = typer.Typer(
     name="brainmark",
@@ -51,3 +51,4 @@ app.add_typer(datasets.app, name="datasets")
 app.add_typer(models.app, name="models")
 app.add_typer(cache.app, name="cache")
 app.add_typer(serve.leaderboard_app, name="leaderboard")
+app.add_typer(reproduce.app, name="reproduce")

@@ -8,6 +8,10 @@ from typing import TYPE_CHECKING, Any, Optional
 
 import typer
 
+from brainmark.cli._cluster import (
+    BATCH_HELP, DEVICE_HELP, INSECURE_HELP, MODELS_FROM_HELP, MODELS_HELP, SCHEDULER_HELP, WORKERS_HELP,
+    build_executor, execution_options, model_names,
+)
 from brainmark.cli._output import console, print_table
 from brainmark.errors import BrainmarkError
 
@@ -73,9 +77,9 @@ def _results_files(folder: Path) -> list[Path]:
 
 
 def score_command(
-    model: str = typer.Argument(..., help="Model identifier (see `brainmark models list`), or path/to/file.py:factory."),
+    model: Optional[str] = typer.Argument(None, help="Model identifier (see `brainmark models list`), or path/to/file.py:factory; omit with --models."),
     benchmarks: Optional[list[str]] = typer.Argument(None, help="Benchmark identifiers (default: every offline benchmark)."),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="results.json (CSV written beside it) or a folder."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="results.json (CSV written beside it) or a folder (one <model>.json per model)."),
     untrained: bool = typer.Option(False, "--untrained", help="Random (seeded) weights: the untrained control."),
     convention: str = typer.Option(DEFAULT_CONVENTION, "--convention", help=CONVENTION_HELP),
     data: Optional[Path] = typer.Option(None, "--data", help="Your recordings (netCDF presentation x neuroid [x repetition]) or matrices for --metric rsa."),
@@ -85,12 +89,31 @@ def score_command(
     degrees: float = typer.Option(8.0, "--degrees", help="Visual degrees the --stimuli spanned."),
     plots: bool = typer.Option(True, "--plots/--no-plots", help="Also write plots and an HTML report with --output."),
     keep_going: bool = typer.Option(True, "--keep-going/--fail-fast", help="Record a failed benchmark and continue."),
+    models: Optional[str] = typer.Option(None, "--models", help=MODELS_HELP),
+    models_from: Optional[Path] = typer.Option(None, "--models-from", help=MODELS_FROM_HELP),
+    workers: Optional[int] = typer.Option(None, "--workers", help=WORKERS_HELP),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", help=SCHEDULER_HELP),
+    insecure_scheduler: bool = typer.Option(False, "--insecure-scheduler", help=INSECURE_HELP),
+    tls_ca_file: Optional[Path] = typer.Option(None, "--tls-ca-file", help="CA certificate of the Dask cluster."),
+    tls_cert: Optional[Path] = typer.Option(None, "--tls-cert", help="This client's certificate."),
+    tls_key: Optional[Path] = typer.Option(None, "--tls-key", help="This client's private key."),
+    device: Optional[str] = typer.Option(None, "--device", help=DEVICE_HELP),
+    batch_size: Optional[int] = typer.Option(None, "--batch-size", help=BATCH_HELP),
+    resume: bool = typer.Option(True, "--resume/--rescore", help="With several models and --output: keep complete records of an earlier run."),
 ) -> None:
-    """Score MODEL on benchmarks (or on your own data with --data/--stimuli) and print the table."""
+    """Score MODEL (or --models a,b,c) on benchmarks, or on your own data with --data/--stimuli; print the table."""
     from brainmark.scoring import score_model
 
-    options = _model_options(untrained, None)
     try:
+        names = model_names(models, models_from)
+        if names and model is not None:  # with --models every positional argument is a benchmark
+            benchmarks = [model, *(benchmarks or [])]
+        if not names and model is None:
+            raise typer.BadParameter("name a MODEL, or several with --models a,b,c / --models-from FILE")
+        options = {**_model_options(untrained, None), **execution_options(device, batch_size)}
+        if data is not None and (workers is not None or scheduler is not None):
+            raise BrainmarkError("--data/--stimuli register a benchmark in this process only; score them without "
+                                 "--workers/--scheduler")
         if data is not None or stimuli is not None:
             if data is None or stimuli is None:
                 raise typer.BadParameter("--data and --stimuli go together")
@@ -98,19 +121,17 @@ def score_command(
 
             ids = [register_custom_benchmark(data, stimuli, metric=metric, region=region, degrees=degrees)]
         else:
-            ids = list(benchmarks) if benchmarks else None
-            if ids:
-                from brainmark.benchmarks import BENCHMARKS, benchmark_identifiers
+            ids = _checked_benchmarks(benchmarks)
+        executor = build_executor(workers, scheduler, insecure_scheduler, tls_ca_file, tls_cert, tls_key)
+        if names or executor is not None:
+            from brainmark.cli.bulk import bulk_score
 
-                benchmark_identifiers()  # registers the built-in ones
-                for identifier in ids:
-                    BENCHMARKS.factory(identifier)  # unknown -> error listing close matches
+            bulk_score(names or [model], ids, output=output, executor=executor, options=options,
+                       convention=convention, keep_going=keep_going, resume=resume, plots=plots)
+            return
         record = score_model(model, ids, model_options=options, convention=convention,
                              errors="record" if keep_going else "raise")
-    except BrainmarkError as exc:
-        console(stderr=True).print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from exc
-    except KeyError as exc:  # unknown identifiers: the registry's message lists close matches
+    except (BrainmarkError, KeyError) as exc:  # KeyError: unknown identifiers, the registry lists close matches
         console(stderr=True).print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from exc
     _print_results(record)
@@ -121,6 +142,18 @@ def score_command(
     if failed:
         console(stderr=True).print(f"[red]{len(failed)} benchmark(s) failed:[/red] {', '.join(failed)}")
         raise typer.Exit(1)
+
+
+def _checked_benchmarks(benchmarks: Optional[list[str]]) -> Optional[list[str]]:
+    """The benchmark identifiers given (None: every offline one); an unknown one is an error naming close matches."""
+    ids = list(benchmarks) if benchmarks else None
+    if ids:
+        from brainmark.benchmarks import BENCHMARKS, benchmark_identifiers
+
+        benchmark_identifiers()  # registers the built-in ones
+        for identifier in ids:
+            BENCHMARKS.factory(identifier)  # unknown -> error listing close matches
+    return ids
 
 
 def _print_results(record: "ResultsRecord") -> None:
@@ -162,7 +195,9 @@ def demo_command(
     start, cpu = time.perf_counter(), time.process_time()
     try:
         score_command(model=model, benchmarks=None, output=output, untrained=False, convention=DEFAULT_CONVENTION,
-                      data=None, stimuli=None, metric="pls", region=None, degrees=8.0, plots=True, keep_going=True)
+                      data=None, stimuli=None, metric="pls", region=None, degrees=8.0, plots=True, keep_going=True,
+                      models=None, models_from=None, workers=None, scheduler=None, insecure_scheduler=False,
+                      tls_ca_file=None, tls_cert=None, tls_key=None, device=None, batch_size=None, resume=True)
     finally:
         console().print(f"demo finished in {time.perf_counter() - start:.0f} s wall-clock "
                       f"({time.process_time() - cpu:.0f} s CPU in this process)")

@@ -231,6 +231,8 @@ def load_model(
         A :class:`~brainmark.models.PytorchBrainModel` (a :class:`~brainmark.models.LayeredBrainModel`), or the
         BrainModel a user factory returned.
     """
+    if isinstance(model, str) and model.strip().endswith(UNTRAINED_SUFFIX):  # "alexnet-untrained" == untrained=True
+        model, untrained = model.strip()[: -len(UNTRAINED_SUFFIX)], True
     spec, name = _spec_from(model, untrained, seed, spec_fields)
     if isinstance(spec, BrainModel) and not isinstance(spec, ModelSpec):
         return spec

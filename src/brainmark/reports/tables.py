@@ -7,6 +7,7 @@ from typing import Iterable, Sequence
 
 import pandas as pd
 
+from brainmark.scoring.bulk import EXECUTION_OPTIONS
 from brainmark.scoring.results import ResultsRecord
 
 #: Composites in the order they are shown and sorted by.
@@ -26,8 +27,10 @@ def load_records(paths: Iterable[str | Path]) -> list[ResultsRecord]:
 
 def _model_key(record: ResultsRecord) -> str:
     options = record.model.get("options") or {}
-    # the identifier already says "-untrained"; other options (seed, layers...) are shown
-    suffix = ",".join(f"{k}={v}" for k, v in sorted(options.items()) if v not in (None, False) and k != "untrained")
+    # the identifier already says "-untrained"; other options (seed, layers...) are shown, but not where the
+    # forward passes ran (device, batch size: brainmark.scoring.bulk.EXECUTION_OPTIONS)
+    hidden = ("untrained", *EXECUTION_OPTIONS)
+    suffix = ",".join(f"{k}={v}" for k, v in sorted(options.items()) if v not in (None, False) and k not in hidden)
     return record.model_identifier + (f" ({suffix})" if suffix else "")
 
 

@@ -186,6 +186,38 @@ def hierarchical(results: Sequence[BenchmarkResult]) -> CompositeResult | None:
                       regions={g: v.value for g, v in regions.items()})
 
 
+@dataclass(frozen=True)
+class GroupScore:
+    """One group of the 2018 composite (V4, IT or behaviour): the mean ceiled score of its benchmarks."""
+
+    group: str
+    value: float
+    error: float
+    benchmarks: tuple[str, ...]
+    ci: tuple[float, float] | None = None
+    ci_level: float | None = None
+    replicates: Replicates | None = None  # of the group's mean, resample by resample (None: no interval)
+
+
+def brainscore2018_groups(results: Sequence[BenchmarkResult]) -> dict[str, GroupScore]:
+    """The V4, IT and behaviour groups that :func:`brainscore2018` averages, each with its bootstrap interval."""
+    usable, _ = _usable(results)
+    usable = [(g, r) for g, r in usable if g in ("V4", "IT", BEHAVIOR)]
+    out = {}
+    for group, item in _by_group(usable).items():
+        members = [r for g, r in usable if g == group]
+        levels = {r.score.meta.get("bootstrap", {}).get("level") for r in members}
+        ci, level, reps = None, None, item.replicates
+        if len(members) == 1 and members[0].score.ci is not None:  # the benchmark's own interval (its counts known)
+            ci, level, reps = members[0].score.ci, members[0].score.ci_level, replicates_of(members[0].score)
+        elif item.replicates is not None and len(levels) == 1 and None not in levels:
+            level = float(levels.pop())
+            ci = percentile_interval(item.replicates.corrected(item.value), level)
+        out[group] = GroupScore(group, item.value, item.error, tuple(sorted(r.benchmark for r in members)), ci, level,
+                                reps)
+    return out
+
+
 #: Composite identifier -> function of the benchmark results.
 COMPOSITES: dict[str, Callable[[Sequence[BenchmarkResult]], CompositeResult | None]] = {
     "brainscore2018": brainscore2018,

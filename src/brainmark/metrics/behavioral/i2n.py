@@ -39,6 +39,7 @@ from brainmark.metrics.behavioral.i2n_core import (
     VARIANTS,
     _quiet,
     behavioral_signature,
+    image_dprime,
     model_response_matrix,
     pearson,
     split_halves,
@@ -47,6 +48,8 @@ from brainmark.metrics.behavioral.i2n_inputs import EncodedTrials, encode_trials
 from brainmark.metrics.behavioral.trials import BehavioralDataError, read_trials
 from brainmark.scores import Score, per_unit
 
+IMAGE_DPRIME = ("values image_dprime_model / image_dprime_human: per-image d' (clipped, averaged over distractors, "
+                "not normalised; humans from all trials) with this metric's false-alarm rule, for image-level analyses")
 CEILING_RULE = "per split r_st / sqrt(r_ss * r_tt), mean over splits (Rajalingham 2018; official benchmark)"
 
 __all__ = ["CAP", "FA_RULES", "VARIANTS", "I2n", "I2nCeiling", "behavioral_signature", "encode_trials",
@@ -152,6 +155,15 @@ class I2n(Estimator):
     def _signature(self, rates: np.ndarray, enc: EncodedTrials) -> np.ndarray:
         return behavioral_signature(rates, enc.truth_of_image, len(enc.objects), self.variant, self.fa_rule)
 
+    def _image_dprimes(self, enc: EncodedTrials, probs: np.ndarray) -> dict[str, xr.DataArray]:
+        """Per-image d' of the model (mean probabilities over its samples) and of the humans (all trials)."""
+        n_objects, truth = len(enc.objects), enc.truth_of_image
+        rule = self.fa_rule
+        model = image_dprime(model_response_matrix(probs.mean(0), truth), truth, n_objects, rule)
+        human = image_dprime(enc.response_matrix(), truth, n_objects, rule)
+        return {"image_dprime_model": per_unit(model, "stimulus", enc.images),
+                "image_dprime_human": per_unit(human, "stimulus", enc.images)}
+
     def __call__(self, model_probabilities: xr.DataArray, human_trials: xr.DataArray) -> Score:
         """Consistency of the model's probabilities with the human trials (ceiled split by split)."""
         return self.compute(model_probabilities, human_trials).score
@@ -197,6 +209,7 @@ class I2n(Estimator):
                   "ceiled_split": per_unit(ceiled, "split")}  # one "split" dim: they are aligned per split
         if model_halves is not None:
             values["model_reliability_split"] = per_unit(r_ss, "split")
+        values.update(self._image_dprimes(enc, probs))
         score = Score(
             raw=raw, error=error, ceiling=ceiling, ceiling_error=ceiling_error, ceiled=ceiled_mean,
             ceiled_error=ceiled_error, convention=None, values=values,
@@ -206,6 +219,7 @@ class I2n(Estimator):
                                "n_splits": int(self.n_splits), "clip": CAP, "atol": self.atol},
                 "seeds": {"human_halves": int(self.random_state), "model_halves": int(self.model_random_state)},
                 "ceiling_rule": CEILING_RULE,
+                "image_dprime": IMAGE_DPRIME,
                 "model_reliability": "1 (deterministic)" if model_halves is None else "split-half over model trials",
                 "n_trials": len(enc.image), "n_images": len(enc.images), "n_objects": len(enc.objects),
                 "n_cells_per_split": cells,

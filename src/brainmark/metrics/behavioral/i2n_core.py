@@ -124,6 +124,12 @@ def behavioral_signature(rates: np.ndarray, truth_of_image: np.ndarray, n_object
     return dprime
 
 
+def image_dprime(rates: np.ndarray, truth_of_image: np.ndarray, n_objects: int, fa_rule: str) -> np.ndarray:
+    """Per-image d' (I1, not normalised): each image's clipped d' averaged over its distractors."""
+    with _quiet():
+        return np.nanmean(dprime_matrix(rates, truth_of_image, n_objects, fa_rule), axis=1)
+
+
 def pearson(source: np.ndarray, target: np.ndarray, weights: np.ndarray | None = None) -> tuple[float, int]:
     """Pearson r over cells where both are finite, and the number of such cells (``weights``: per cell)."""
     source, target = np.ravel(source), np.ravel(target)
