@@ -119,8 +119,19 @@ def compare_models(snapshot: Snapshot, a: Model, b: Model, adjust: str = "holm")
                                  _interval(cells_b.get(key)), found.get(name), reason))
     values = {(rank.composite, row.model): Interval(row.value, row.ci, result.level)
               for rank in (report.rankings if report else []) for row in rank.rows}
+    counted = _composite_components(ra, set(found))
     for name, c in sorted(found.items()):
         if c.kind == "composite":
+            n = len(counted.get(name, []))
             result.lines.append(Line(name, "composite", "", values.get((name, a.identifier)),
-                                     values.get((name, b.identifier)), c, c.note))
+                                     values.get((name, b.identifier)), c,
+                                     f"over the {n} benchmark{'s' if n != 1 else ''} both models scored that count in it"))
     return result
+
+
+def _composite_components(record: Any, compared: set[str]) -> dict[str, list[str]]:
+    """Composite -> the compared benchmarks it averages (what the paired composites were computed over)."""
+    from brainmark.scoring.composites import compute_composites
+
+    return {c.identifier: list(c.components)
+            for c in compute_composites([s for s in record.scores if s.benchmark in compared])}

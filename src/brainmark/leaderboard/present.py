@@ -57,7 +57,7 @@ def ci_text(item: Any, digits: int = 3) -> str:
 
 def label(identifier: str) -> Markup:
     """A benchmark identifier that may wrap after ``.``, ``-`` and ``_`` (narrow columns), text unchanged."""
-    pieces = re.split(r"(?<=[.\-_])", identifier)
+    pieces = re.split(r"(?<=[.\-_])|(?<=\d)(?=[A-Za-z])", identifier)
     return Markup("<wbr>").join(escape(p) for p in pieces)
 
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, selectinload
 from brainmark.leaderboard import exports, plots, present
 from brainmark.leaderboard.auth import get_session, page_login
 from brainmark.leaderboard.boardcache import anonymous_body, send_body
-from brainmark.leaderboard.boardview import BoardView, board_for, column_groups
+from brainmark.leaderboard.boardview import GROUP_LABELS, BoardView, board_for, column_groups
 from brainmark.leaderboard.comparison import compare_models
 from brainmark.leaderboard.db import LoginSession, Model, ScoreHistory
 from brainmark.leaderboard.reportpages import REPORT_PAGES
@@ -136,7 +136,8 @@ def compare_page(request: Request, a: str = "", b: str = "", adjust: str = "holm
         result = compare_models(board.snapshot, by_name[first], by_name[second], adjust) \
             if first and second else None
         return render(request, "compare.html", login, names=names, a=first, b=second, adjust=adjust,
-                      adjustments=ADJUSTMENTS, result=result, present=present, view=view)
+                      adjustments=ADJUSTMENTS, result=result, present=present, view=view,
+                      group_labels=GROUP_LABELS)
 
     return _cached(request, session, login, "compare", view, build)
 
