@@ -111,6 +111,42 @@ def make_record() -> Callable[..., ResultsRecord]:
     return _record
 
 
+def start_server(folder: Path, database_url: str, executor: str = "none", **extra: str) -> tuple[subprocess.Popen, str]:
+    """Start ``uvicorn --factory brainmark.leaderboard.web:app_from_env`` on a free loopback port; (process, url)."""
+    port = free_port()
+    env = {**os.environ, "BRAINMARK_LEADERBOARD_DATABASE_URL": database_url,
+           "BRAINMARK_LEADERBOARD_EXECUTOR": executor, "BRAINMARK_HOME": os.environ["BRAINMARK_HOME"], **extra}
+    log = open(folder / f"server-{port}.log", "w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "--factory", "brainmark.leaderboard.web:app_from_env",
+         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+        env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    import httpx
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited: {(folder / f'server-{port}.log').read_text()}")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return proc, f"http://127.0.0.1:{port}"
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    stop_server(proc)
+    raise RuntimeError("server did not come up within 60 s")
+
+
+def stop_server(proc: subprocess.Popen) -> None:
+    """Terminate a server started by :func:`start_server` (kill it after 15 s)."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 @pytest.fixture
 def live_server(tmp_path: Path):  # noqa: ANN201
     """Start ``uvicorn --factory brainmark.leaderboard.web:app_from_env`` on a free loopback port.
@@ -120,37 +156,28 @@ def live_server(tmp_path: Path):  # noqa: ANN201
     procs: list[subprocess.Popen] = []
 
     def start(database_url: str, executor: str = "none", **extra: str) -> str:
-        port = free_port()
-        env = {**os.environ, "BRAINMARK_LEADERBOARD_DATABASE_URL": database_url,
-               "BRAINMARK_LEADERBOARD_EXECUTOR": executor, "BRAINMARK_HOME": os.environ["BRAINMARK_HOME"], **extra}
-        log = open(tmp_path / f"server-{port}.log", "w")
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "--factory", "brainmark.leaderboard.web:app_from_env",
-             "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-            env=env, stdout=log, stderr=subprocess.STDOUT,
-        )
+        proc, url = start_server(tmp_path, database_url, executor, **extra)
         procs.append(proc)
-        import httpx
-
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                raise RuntimeError(f"server exited: {(tmp_path / f'server-{port}.log').read_text()}")
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                    return f"http://127.0.0.1:{port}"
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        raise RuntimeError("server did not come up within 60 s")
+        return url
 
     yield start
     for proc in procs:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_server(proc)
+
+
+@pytest.fixture(scope="module")
+def module_server(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+    """Like :func:`live_server`, for servers shared by the tests of one module (read-only pages)."""
+    procs: list[subprocess.Popen] = []
+
+    def start(database_url: str, executor: str = "none", **extra: str) -> str:
+        proc, url = start_server(tmp_path_factory.mktemp("server"), database_url, executor, **extra)
+        procs.append(proc)
+        return url
+
+    yield start
+    for proc in procs:
+        stop_server(proc)
 
 
 TINY_MODEL = '''
@@ -235,7 +262,7 @@ BOARD_BENCHMARKS = {
     "Geirhos2021silhouette-accuracy": ({"kind": "behavioral", "region": None, "in_composites": False}, 1.0, None),
 }
 NETWORK_LAYERS = ["_bn0", "_blocks.0", "_blocks.2", "_blocks.10", "_blocks.14"]
-N_RESAMPLES = 400
+N_RESAMPLES = 1000  # as real scores: the smallest p is 2 / 1001, so 13 Holm-adjusted comparisons can be significant
 
 
 def _board_score(benchmark: str, ceiled: float, model_seed: int, spread: float) -> Score:
@@ -289,7 +316,7 @@ def _board_record(identifier: str, ceiled: dict[str, float], *, family: str = "t
                          created=created)
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def make_board_record() -> Callable[..., ResultsRecord]:
     """``make_board_record(identifier, {benchmark: ceiled}, family=, top1=, untrained=, parameters=, spread=,
     created=)``: a record on the offline benchmarks (``BOARD_BENCHMARKS``) with paired bootstrap replicates."""

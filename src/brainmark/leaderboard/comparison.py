@@ -102,7 +102,10 @@ def compare_models(snapshot: Snapshot, a: Model, b: Model, adjust: str = "holm")
     found = {c.benchmark: c for c in (report.comparisons if report else [])}
     result.level = report.level if report else None
     result.notes = list(report.notes) if report else []
-    for column in snapshot.columns:
+    from brainmark.leaderboard.view import GROUPS
+
+    order = sorted(snapshot.columns, key=lambda c: (GROUPS.index(snapshot.groups.get(c.identifier, "other")), c.identifier))
+    for column in order:
         name = column.identifier
         if name not in names_a | names_b:
             continue

@@ -90,7 +90,7 @@ def correlation_page(records: Sequence[ResultsRecord]) -> str:
     order, pairs, reliability = correlations(records)
     if len(order) < 2:
         return "<p>Fewer than two benchmarks have scores in this view: nothing to correlate.</p>"
-    head = "".join(f'<th title="{escape(b)}">{label(b)}</th>' for b in order)
+    head = "".join(f'<th class="bench" title="{escape(b)}"><div class="vhead">{escape(b)}</div></th>' for b in order)
     rows = []
     for x in order:
         cells = []
