@@ -327,3 +327,24 @@ def test_real_records_on_the_board_match_brainmark_compare(sqlite_url, real_reco
             assert (c["difference"], c["p"], c["p_adjusted"]) == pytest.approx((e.difference, e.p, e.p_adjusted))
             assert c["ci"] == pytest.approx(list(e.ci))
     engine.dispose()
+
+
+def test_api_serves_the_view_its_correlations_and_a_models_history(board_db, database_url):
+    from fastapi.testclient import TestClient
+
+    from brainmark.leaderboard import web
+
+    client = TestClient(web.create_app(database_url))
+    board = client.get("/api/leaderboard", params={"composite": "weighted", "w.Cowley2023.V4-pls": "2"}).json()
+    assert board["view"]["composite"] == "weighted" and board["view"]["weights"]["Cowley2023.V4-pls"] == 2
+    assert [m["tied_with_best"] for m in board["models"]] == [True, True, False, False]
+    assert client.get("/api/leaderboard", params={"composite": "nope"}).status_code == 400
+    corr = client.get("/api/correlations").json()
+    assert len(corr["benchmarks"]) == len(NEURAL) and corr["models"] == ["top-a", "top-b", "middle", "random"]
+    pair = next(p for p in corr["pairs"] if {p["a"], p["b"]} == {"Coggan2024.V1-rsa", "Cowley2023.V4-pls"})
+    assert pair["n"] == 4 and pair["pearson"] == pytest.approx(1.0)  # the records move together by design
+    assert corr["reliability"]["Coggan2024.V1-rsa"]["n"] == 4
+    history = client.get("/api/history/middle").json()
+    assert len(history) == len(NEURAL) and {h["brainmark_version"] for h in history} == {"0.1.0"}
+    assert all(h["ci"][0] < h["ceiled"] < h["ci"][1] for h in history)
+    assert client.get("/api/history/nope").status_code == 404

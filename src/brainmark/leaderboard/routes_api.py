@@ -94,6 +94,25 @@ def comparison_json(result: Any) -> dict[str, Any]:
     })
 
 
+@router.get("/correlations", tags=["leaderboard"])
+def api_correlations(request: Request, session: Session = Depends(get_session),
+                     user: User | None = Depends(api_user)) -> dict[str, Any]:
+    """Which benchmarks agree across the models of a view (the board's query): Pearson r, its p-value, Spearman's
+    rho and the number of models for each pair; each benchmark's split-half reliability."""
+    from brainmark._json import to_jsonable
+    from brainmark.leaderboard.correlations import correlations
+
+    board = board_for(session, parse_view(request.query_params), user)
+    records = [export_record(r.model, r.cells.values()) for r in board.rows if r.cells]
+    order, pairs, reliability = correlations(records)
+    return to_jsonable({
+        "benchmarks": order, "models": [r.model_identifier for r in records],
+        "pairs": [{"a": a, "b": b, "pearson": p.pearson, "p": p.p, "spearman": p.spearman, "n": p.n}
+                  for (a, b), p in sorted(pairs.items()) if a < b],
+        "reliability": {b: {"value": v, "n": n} for b, (v, n) in reliability.items()},
+    })
+
+
 @router.get("/history/{identifier:path}", tags=["models"])
 def api_history(identifier: str, session: Session = Depends(get_session),
                 user: User | None = Depends(api_user)) -> list[dict[str, Any]]:
