@@ -145,3 +145,32 @@ def test_uploaders_toggle_visibility_and_the_cached_board_follows(sqlite_url, to
 ])
 def test_failure_reason_is_the_line_that_says_why(log, reason):
     assert failure_reason(log) == reason
+
+
+def test_the_rerun_form_needs_a_session_this_site_and_the_csrf_token(sqlite_url, tokens):
+    app = web.create_app(sqlite_url, default_benchmarks=["B1"])
+    with app.state.sessions.begin() as session:
+        alice = session.scalar(select(User).where(User.name == "alice"))
+        sub = Submission(user=alice, kind="zoo", model_identifier="resnet18", benchmarks=["B1"], status="failed", log="")
+        session.add(sub)
+        session.add(Job(submission=sub, benchmark="B1", status="failed", attempts=3, log="failed: time limit"))
+    client = TestClient(app, base_url="https://testserver")
+    path = "/submissions/1/jobs/1/rerun"
+    assert client.post(path, data={"csrf_token": "x"}, headers=ORIGIN).status_code == 401
+    client.post("/login", data={"token": tokens["alice"], "next": "/"}, headers=ORIGIN)
+    page = client.get("/submissions")
+    assert page.status_code == 200 and "failed: time limit" in page.text
+    csrf = page.text.split('name="csrf_token" value="')[1].split('"')[0]
+    assert client.post(path, data={"csrf_token": csrf}, headers={"Origin": "https://evil.example"}).status_code == 403
+    assert client.post(path, data={"csrf_token": "stale"}, headers=ORIGIN).status_code == 403
+    with app.state.sessions() as session:
+        assert session.get(Job, 1).status == "failed"
+    done = client.post(path, data={"csrf_token": csrf}, headers=ORIGIN, follow_redirects=False)
+    assert done.status_code == 303 and done.headers["location"] == "/submissions#submission-1"
+    with app.state.sessions() as session:
+        job = session.get(Job, 1)
+        assert (job.status, job.attempts) == ("queued", 0) and session.get(Submission, 1).status == "queued"
+    bob = TestClient(app, base_url="https://testserver")
+    bob.post("/login", data={"token": tokens["bob"], "next": "/"}, headers=ORIGIN)
+    bob_csrf = bob.get("/submissions").text.split('name="csrf_token" value="')[1].split('"')[0]
+    assert bob.post(path, data={"csrf_token": bob_csrf}, headers=ORIGIN).status_code == 404  # not his
