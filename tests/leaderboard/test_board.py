@@ -344,6 +344,8 @@ def test_api_serves_the_view_its_correlations_and_a_models_history(board_db, dat
     pair = next(p for p in corr["pairs"] if {p["a"], p["b"]} == {"Coggan2024.V1-rsa", "Cowley2023.V4-pls"})
     assert pair["n"] == 4 and pair["pearson"] == pytest.approx(1.0)  # the records move together by design
     assert corr["reliability"]["Coggan2024.V1-rsa"]["n"] == 4
+    fewer = client.get("/api/correlations", params={"w.Coggan2024.V1-rsa": "0", "trained": "pretrained"}).json()
+    assert "Coggan2024.V1-rsa" not in fewer["benchmarks"] and len(fewer["models"]) == 3  # the view's
     history = client.get("/api/history/middle").json()
     assert len(history) == len(NEURAL) and {h["brainmark_version"] for h in history} == {"0.1.0"}
     assert all(h["ci"][0] < h["ceiled"] < h["ci"][1] for h in history)

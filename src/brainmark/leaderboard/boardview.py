@@ -103,6 +103,18 @@ class BoardView:
         """The rows in the ranking statistics."""
         return [r for r in self.rows if r.tied is not None]
 
+    def records(self) -> list[Any]:
+        """The results records of the models shown, on the view's benchmarks only (what report pages get)."""
+        from brainmark.leaderboard.store import export_record
+
+        shown = {(b.identifier, b.version) for b in self.benchmarks}
+
+        def build() -> list[Any]:
+            return [export_record(r.model, [c for k, c in r.cells.items() if k in shown])
+                    for r in self.rows if any(k in shown for k in r.cells)]
+
+        return self.snapshot.memoised(("records", self.view.key(), tuple(r.model.id for r in self.rows)), build)
+
 
 def _composite(snapshot: Snapshot, view: View, model: Model, columns: list[Benchmark]) -> Any:
     """The model's composite over the view's benchmarks (memoised per snapshot and view)."""

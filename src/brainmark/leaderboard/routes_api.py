@@ -102,8 +102,7 @@ def api_correlations(request: Request, session: Session = Depends(get_session),
     from brainmark._json import to_jsonable
     from brainmark.leaderboard.correlations import correlations
 
-    board = board_for(session, parse_view(request.query_params), user)
-    records = [export_record(r.model, r.cells.values()) for r in board.rows if r.cells]
+    records = board_for(session, parse_view(request.query_params), user).records()
     order, pairs, reliability = correlations(records)
     return to_jsonable({
         "benchmarks": order, "models": [r.model_identifier for r in records],

@@ -21,7 +21,7 @@ from brainmark.leaderboard.db import LoginSession, Model, ScoreHistory
 from brainmark.leaderboard.reportpages import REPORT_PAGES
 from brainmark.leaderboard.routes_pages import render
 from brainmark.leaderboard.snapshot import fingerprint
-from brainmark.leaderboard.store import export_record, visible
+from brainmark.leaderboard.store import visible
 from brainmark.leaderboard.view import COMPOSITES, View, parse_view
 
 router = APIRouter(include_in_schema=False)
@@ -170,8 +170,9 @@ def report_page(slug: str, request: Request, session: Session = Depends(get_sess
 
     def build() -> Response:
         board = board_for(session, view, login.user if login else None)
-        records = [export_record(r.model, r.cells.values()) for r in board.rows if r.cells]
-        return render(request, "report.html", login, page=page, body=page.render(records), view=view,
-                      board=board)
+        records = board.records()
+        body = board.snapshot.memoised(("report", slug, view.key(), tuple(r.model_identifier for r in records)),
+                                       lambda: page.render(records))
+        return render(request, "report.html", login, page=page, body=body, view=view, n_models=len(records))
 
     return _cached(request, session, login, f"report:{slug}", view, build)
