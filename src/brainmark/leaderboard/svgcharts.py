@@ -116,12 +116,13 @@ def whisker(value: float | None, ci: Sequence[float] | None, lo: float, hi: floa
         return 2 + (min(max(v, lo), hi) - lo) / span * (width - 4)
 
     parts = [f'<svg class="whisker" viewBox="0 0 {width} 8" width="{width}" height="8" aria-hidden="true">',
-             f'<line x1="2" x2="{width - 2}" y1="4" y2="4" stroke="#ccc" stroke-width="0.5"/>']
+             f'<line x1="2" x2="{width - 2}" y1="4" y2="4" stroke="#bbb" stroke-width="1"/>']
     if ci is not None and all(c is not None and math.isfinite(c) for c in ci):
-        parts.append(f'<line x1="{x(ci[0]):.1f}" x2="{x(ci[1]):.1f}" y1="4" y2="4" stroke="#333" stroke-width="1.5"/>'
-                     f'<line x1="{x(ci[0]):.1f}" x2="{x(ci[0]):.1f}" y1="1.5" y2="6.5" stroke="#333"/>'
-                     f'<line x1="{x(ci[1]):.1f}" x2="{x(ci[1]):.1f}" y1="1.5" y2="6.5" stroke="#333"/>')
-    parts.append(f'<circle cx="{x(value):.1f}" cy="4" r="2" fill="#204a87"/></svg>')
+        lo_x, hi_x = x(ci[0]), max(x(ci[1]), x(ci[0]) + 1)
+        parts.append(f'<line x1="{lo_x:.1f}" x2="{hi_x:.1f}" y1="4" y2="4" stroke="#3465a4" stroke-width="3"/>'
+                     f'<line x1="{lo_x:.1f}" x2="{lo_x:.1f}" y1="0.5" y2="7.5" stroke="#204a87"/>'
+                     f'<line x1="{hi_x:.1f}" x2="{hi_x:.1f}" y1="0.5" y2="7.5" stroke="#204a87"/>')
+    parts.append(f'<circle cx="{x(value):.1f}" cy="4" r="1.8" fill="#000"/></svg>')
     return "".join(parts)
 
 
