@@ -350,3 +350,8 @@ def test_api_serves_the_view_its_correlations_and_a_models_history(board_db, dat
     assert len(history) == len(NEURAL) and {h["brainmark_version"] for h in history} == {"0.1.0"}
     assert all(h["ci"][0] < h["ceiled"] < h["ci"][1] for h in history)
     assert client.get("/api/history/nope").status_code == 404
+    assert client.get("/api/compare", params={"a": "middle", "b": "middle"}).status_code == 400
+    assert client.get("/compare", params={"a": "middle", "b": "middle"}).status_code == 400
+    assert client.get("/compare", params={"a": "middle", "b": "nope"}).status_code == 404
+    page = client.get("/compare", params={"a": "middle", "b": "random", "adjust": "bh"}).text
+    assert "(Benjamini-Hochberg)" in page and page.count("A higher") == len(NEURAL)

@@ -13,7 +13,7 @@ from brainmark.leaderboard import plots, present
 from brainmark.leaderboard.boardview import Interval
 from brainmark.leaderboard.db import Model, ScoreHistory, User
 from brainmark.leaderboard.facets import format_count, model_facets
-from brainmark.leaderboard.store import row_interval, score_dict, visible
+from brainmark.leaderboard.store import LIGHT, row_interval, score_dict, visible
 
 
 def interval_of(row: Any) -> Interval:
@@ -66,7 +66,7 @@ def model_context(session: Session, model: Model, user: User | None) -> dict[str
                             [intervals[s.id].ci for s in charted]) if charted else ""
     history = list(session.scalars(select(ScoreHistory).where(ScoreHistory.model_id == model.id)
                                    .order_by(ScoreHistory.created.desc(), ScoreHistory.id.desc())
-                                   .options(selectinload(ScoreHistory.benchmark))))
+                                   .options(selectinload(ScoreHistory.benchmark), *LIGHT)))
     current = {}
     for h in history:
         current.setdefault(h.benchmark_id, h.id)

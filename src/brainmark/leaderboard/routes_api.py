@@ -19,7 +19,7 @@ from brainmark.leaderboard.boardview import board_for
 from brainmark.leaderboard.db import Benchmark, ScoreHistory, Submission, User
 from brainmark.leaderboard.exports import board_json
 from brainmark.leaderboard.routes_pages import load_model_row
-from brainmark.leaderboard.store import export_record, score_dict
+from brainmark.leaderboard.store import LIGHT, export_record, row_interval
 from brainmark.leaderboard.view import View, parse_view
 from brainmark.leaderboard.submissions import create_submission, own_submission, parse_public, submission_json
 from brainmark.leaderboard.uploads import UploadError, read_stream
@@ -73,6 +73,8 @@ def api_compare(request: Request, a: str, b: str, adjust: str = "holm", session:
     for name in (a, b):
         if name not in by_name:
             raise HTTPException(404, f"no model {name!r} on the board")
+    if a == b:
+        raise HTTPException(400, f"choose two different models (both are {a!r})")
     result = compare_models(board.snapshot, by_name[a], by_name[b], adjust)
     return comparison_json(result)
 
@@ -112,6 +114,11 @@ def api_correlations(request: Request, session: Session = Depends(get_session),
     })
 
 
+def _ci(row: Any) -> list[float] | None:
+    ci = row_interval(row)
+    return None if ci is None else [ci[0], ci[1]]
+
+
 @router.get("/history/{identifier:path}", tags=["models"])
 def api_history(identifier: str, session: Session = Depends(get_session),
                 user: User | None = Depends(api_user)) -> list[dict[str, Any]]:
@@ -119,9 +126,9 @@ def api_history(identifier: str, session: Session = Depends(get_session),
     and benchmark version, its value and interval."""
     model = load_model_row(session, identifier, user)
     rows = session.scalars(select(ScoreHistory).where(ScoreHistory.model_id == model.id)
-                           .order_by(ScoreHistory.created.desc(), ScoreHistory.id.desc()))
+                           .order_by(ScoreHistory.created.desc(), ScoreHistory.id.desc()).options(*LIGHT))
     return [{"benchmark": h.benchmark.identifier, "benchmark_version": h.benchmark.version, "ceiled": h.ceiled,
-             "ci": score_dict(h)["ci"], "ci_level": score_dict(h)["ci_level"], "raw": h.raw, "layer": h.layer,
+             "ci": _ci(h), "ci_level": (row_interval(h) or (None, None, None))[2], "raw": h.raw, "layer": h.layer,
              "brainmark_version": h.brainmark_version,
              "scored_at": h.scored_at.isoformat() if h.scored_at else None, "imported_at": h.created.isoformat()}
             for h in rows]

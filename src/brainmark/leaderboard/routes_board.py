@@ -17,11 +17,11 @@ from brainmark.leaderboard.auth import get_session, page_login
 from brainmark.leaderboard.boardcache import anonymous_body, send_body
 from brainmark.leaderboard.boardview import GROUP_LABELS, BoardView, board_for, column_groups
 from brainmark.leaderboard.comparison import compare_models
-from brainmark.leaderboard.db import LoginSession, Model, ScoreHistory
+from brainmark.leaderboard.db import LoginSession, ScoreHistory
 from brainmark.leaderboard.reportpages import REPORT_PAGES
 from brainmark.leaderboard.routes_pages import render
 from brainmark.leaderboard.snapshot import fingerprint
-from brainmark.leaderboard.store import visible
+from brainmark.leaderboard.store import LIGHT, visible
 from brainmark.leaderboard.view import COMPOSITES, View, parse_view
 
 router = APIRouter(include_in_schema=False)
@@ -109,11 +109,6 @@ def export_bibtex(request: Request, session: Session = Depends(get_session),
                    "brainmark-benchmarks.bib")
 
 
-def _model(session: Session, identifier: str, user: Any) -> Model | None:
-    model = session.scalar(select(Model).where(Model.identifier == identifier))
-    return model if model is not None and visible(model, user) else None
-
-
 @router.get("/compare", response_class=HTMLResponse)
 def compare_page(request: Request, a: str = "", b: str = "", adjust: str = "holm",
                  session: Session = Depends(get_session), login: LoginSession | None = Depends(page_login)) -> Response:
@@ -129,6 +124,8 @@ def compare_page(request: Request, a: str = "", b: str = "", adjust: str = "holm
         board = board_for(session, View(as_of=view.as_of), user)
         names = [r.model.identifier for r in board.rows]
         first, second = (a or (names[0] if names else "")), (b or (names[1] if len(names) > 1 else ""))
+        if first and first == second:
+            raise HTTPException(400, f"choose two different models (both are {first!r})")
         missing = [n for n in (first, second) if n and n not in names]
         if missing:
             raise HTTPException(404, f"no model {missing[0]!r} on the board")
@@ -151,7 +148,8 @@ def history_page(request: Request, session: Session = Depends(get_session),
 
     def build() -> Response:
         rows = session.scalars(select(ScoreHistory).order_by(ScoreHistory.created.desc(), ScoreHistory.id.desc())
-                               .options(selectinload(ScoreHistory.model), selectinload(ScoreHistory.benchmark))
+                               .options(selectinload(ScoreHistory.model), selectinload(ScoreHistory.benchmark),
+                                        *LIGHT)
                                .limit(2000))
         shown = [h for h in rows if visible(h.model, user)][:500]
         return render(request, "history.html", login, rows=shown, view=view, present=present)

@@ -98,11 +98,16 @@ def build_snapshot(session: Session, as_of: datetime | None = None) -> Snapshot:
         for m in models:
             cells[m.id] = {(s.benchmark.identifier, s.benchmark.version): s for s in m.scores}
     else:
-        rows = session.scalars(select(ScoreHistory).where(ScoreHistory.created < as_of)
-                               .order_by(ScoreHistory.created, ScoreHistory.id)
-                               .options(selectinload(ScoreHistory.benchmark)))
-        for h in rows:  # later imports replace earlier ones
-            cells.setdefault(h.model_id, {})[(h.benchmark.identifier, h.benchmark.version)] = h
+        latest: dict[tuple[int, int], int] = {}
+        for hid, model_id, bench_id in session.execute(  # light columns first: later imports replace earlier ones
+                select(ScoreHistory.id, ScoreHistory.model_id, ScoreHistory.benchmark_id)
+                .where(ScoreHistory.created < as_of).order_by(ScoreHistory.created, ScoreHistory.id)):
+            latest[(model_id, bench_id)] = hid
+        ids = sorted(latest.values())
+        for start in range(0, len(ids), 500):
+            for h in session.scalars(select(ScoreHistory).where(ScoreHistory.id.in_(ids[start:start + 500]))
+                                     .options(selectinload(ScoreHistory.benchmark))):
+                cells.setdefault(h.model_id, {})[(h.benchmark.identifier, h.benchmark.version)] = h
         models = [m for m in models if m.id in cells]
     present = {id(row.benchmark): row.benchmark for mine in cells.values() for row in mine.values()}
     columns = _columns(list(present.values()))

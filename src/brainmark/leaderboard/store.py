@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from typing import Any, Iterable
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, defer, selectinload
 
 from brainmark._json import canonical_json
 from brainmark.errors import BrainmarkError
@@ -22,6 +22,8 @@ from brainmark.leaderboard.db import Benchmark, CompositeRow, Model, ScoreHistor
 from brainmark.scoring.results import ResultsRecord
 
 TOKEN_BYTES = 32
+#: Loader options that leave a history row's large JSON columns (replicates, provenance) unloaded until used.
+LIGHT = tuple(defer(getattr(ScoreHistory, name)) for name in ("values", "meta", "environment", "labels"))
 #: User names namespace uploaded models (``alice/my-net``), so they are restricted to safe characters.
 USER_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,39}$")
 
