@@ -39,7 +39,10 @@ def test_leaderboard_renders_sorts_and_filters(page: Page, live_server, sqlite_u
     assert [m.strip() for m in column(page, 2)] == ["gamma-net", "alpha-net", "beta-net"]
     expect(page.locator("#leaderboard thead")).to_contain_text("ceiling 0.800")
     assert page.locator("#figure1 svg").count() == 1
-    assert "hsl(" in page.locator("#leaderboard tbody tr td.composite").first.get_attribute("style")
+    cells = page.locator("#leaderboard tbody tr td.composite")  # colour scale: CSS classes, no inline styles
+    colours = [c.evaluate("e => getComputedStyle(e).backgroundColor") for c in cells.all()]
+    assert cells.first.get_attribute("style") is None and "heat-10" in cells.first.get_attribute("class")
+    assert len(set(colours)) == 3 and "rgba(0, 0, 0, 0)" not in colours  # best green, worst red
     page.locator("#leaderboard thead th", has_text="Coggan2024.IT-rsa").locator(".ceiling").click()
     assert [m.strip() for m in column(page, 2)] == ["beta-net", "gamma-net", "alpha-net"]  # descending
     page.locator("#leaderboard thead th", has_text="Coggan2024.IT-rsa").locator(".ceiling").click()

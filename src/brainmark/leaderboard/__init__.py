@@ -1,7 +1,10 @@
 """brainmark.leaderboard: the self-hostable platform (database, web leaderboard, submissions, scoring workers).
 
-Modules: ``db`` (tables, migrations), ``store`` / ``boardcache`` (users, import, ranked queries), ``web`` (the app)
-with ``routes_pages`` / ``routes_api`` / ``docs``, ``auth`` (tokens, sessions, CSRF), ``security`` (body caps,
+Modules: ``db`` (tables, migrations), ``store`` (users, import/export, history), ``snapshot`` / ``boardview`` /
+``view`` (the board's data per database state, a view of it: composites, intervals, the tied group, filters),
+``exports``, ``comparison``, ``correlations``, ``reportpages`` (pages from report functions), ``facets``,
+``present`` / ``plots`` / ``svgcharts``, ``boardcache`` (anonymous responses), ``queue`` (a user's jobs), ``web``
+(the app) with ``routes_board`` / ``routes_pages`` / ``routes_account`` / ``routes_api`` / ``docs``, ``auth`` (tokens, sessions, CSRF), ``security`` (body caps,
 headers), ``ratelimit``, ``submissions``, ``uploads`` (package checks), ``workers`` (dispatcher, outcome checks),
 ``jobs`` (what a worker runs), ``proxy`` / ``channel`` (trusted side of an uploaded model), ``sandbox`` with
 ``sandbox_mounts``, ``seccomp``, ``cgroups``, ``accounting``, ``slots`` (the sandbox), ``sandbox_entry`` (the

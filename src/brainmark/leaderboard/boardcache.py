@@ -1,49 +1,21 @@
-"""The ranked board, computed once per database state and shared by all requests.
+"""Responses anonymous visitors get, built once per database state and kept gzipped.
 
-Ranking every model (composites recomputed from their scores) is the expensive part of the board page and API.
-It depends only on the stored scores and models, so it is cached under a fingerprint of those tables (row counts,
-newest ids and ``created`` stamps: two aggregate queries; every import and every finished job changes them,
-whichever process wrote) and filtered per request for the viewer's visibility and search, keeping the ranking.
+The board's data is shared through :mod:`brainmark.leaderboard.snapshot` (built once per database fingerprint:
+row counts, newest ids and time stamps of the scores, models and history; every import, finished job and
+visibility change alters it, whichever process wrote). Pages and exports without a session are also kept as
+finished bodies here, keyed by that fingerprint and the request's view.
 """
 from __future__ import annotations
 
 import gzip
-import threading
 from typing import Any, Callable
 
 from fastapi import Request
 from fastapi.responses import Response
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from brainmark.leaderboard.snapshot import fingerprint
 
-from brainmark.leaderboard.db import Model, ScoreRow, User
-from brainmark.leaderboard.store import Board, leaderboard, visible
-
-_LOCK = threading.Lock()
-_CACHE: dict[str, tuple[Any, Board]] = {}
-
-
-def fingerprint(session: Session) -> tuple[Any, ...]:
-    """What changes whenever a score or a model is added or updated."""
-    scores = session.execute(select(func.count(ScoreRow.id), func.max(ScoreRow.created), func.max(ScoreRow.id))).one()
-    models = session.execute(select(func.count(Model.id), func.max(Model.created), func.max(Model.id))).one()
-    return (*scores, *models)
-
-
-def cached_leaderboard(session: Session, user: User | None = None, search: str = "") -> Board:
-    """:func:`~brainmark.leaderboard.store.leaderboard` for ``user``, from the shared ranking when it is current."""
-    key = session.get_bind().url.render_as_string(hide_password=True)
-    stamp = fingerprint(session)
-    with _LOCK:
-        hit = _CACHE.get(key)
-        if hit is None or hit[0] != stamp:
-            hit = (stamp, leaderboard(session, include_private=True))
-            _CACHE[key] = hit
-    board = hit[1]
-    query = search.lower()
-    rows = [r for r in board.rows if visible(r.model, user) and (not query or query in r.model.identifier.lower())]
-    return Board(benchmarks=board.benchmarks, rows=rows)
+__all__ = ["anonymous_body", "fingerprint", "send_body"]
 
 
 _BODIES: dict[tuple[Any, ...], tuple[bytes, bytes]] = {}

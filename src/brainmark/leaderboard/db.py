@@ -2,7 +2,8 @@
 
 Tables: users (API token *hashes* only), sessions (browser logins: cookie *hashes*, CSRF token, expiry), models,
 benchmarks (one row per identifier *and* version, so scores of different benchmark versions never mix), scores
-(every field of a results-JSON benchmark score), composites, submissions (at most one queued or running per model
+(every field of a results-JSON benchmark score, with its interval), score_history (every score ever imported,
+for history and the board as of a date), composites, submissions (at most one queued or running per model
 identifier, enforced by a partial unique index) and jobs (one model x benchmark unit of work). SQLite under
 ``$BRAINMARK_HOME/leaderboard.sqlite`` by default (the file is created with mode 0600); any SQLAlchemy URL (e.g.
 ``postgresql+psycopg://user:pw@host:5432/db``) otherwise.
@@ -81,6 +82,8 @@ class Model(Base):
     environment: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     record_created: Mapped[str | None] = mapped_column(String(40), nullable=True)
     created: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    #: last change of the row (visibility, metadata): part of the board cache's fingerprint
+    updated: Mapped[datetime | None] = mapped_column(DateTime, nullable=True, default=utcnow)
     owner: Mapped[User | None] = relationship()
     scores: Mapped[list["ScoreRow"]] = relationship(back_populates="model", cascade="all, delete-orphan")
     composites: Mapped[list["CompositeRow"]] = relationship(back_populates="model", cascade="all, delete-orphan")
@@ -101,11 +104,9 @@ class Benchmark(Base):
     scores: Mapped[list["ScoreRow"]] = relationship(back_populates="benchmark")
 
 
-class ScoreRow(Base):
-    """One model's score on one benchmark version: the results-JSON entry, field by field."""
+class ScoreColumns:
+    """The fields of one stored benchmark score (a results-JSON entry), shared by current and history rows."""
 
-    __tablename__ = "scores"
-    __table_args__ = (UniqueConstraint("model_id", "benchmark_id", name="uq_score_model_benchmark"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     model_id: Mapped[int] = mapped_column(ForeignKey("models.id", ondelete="CASCADE"), index=True)
     benchmark_id: Mapped[int] = mapped_column(ForeignKey("benchmarks.id"), index=True)
@@ -115,17 +116,42 @@ class ScoreRow(Base):
     ceiling_error: Mapped[float | None] = mapped_column(Float, nullable=True)
     ceiled: Mapped[float | None] = mapped_column(Float, nullable=True)
     ceiled_error: Mapped[float | None] = mapped_column(Float, nullable=True)
+    ci_low: Mapped[float | None] = mapped_column(Float, nullable=True)
+    ci_high: Mapped[float | None] = mapped_column(Float, nullable=True)
+    ci_level: Mapped[float | None] = mapped_column(Float, nullable=True)
     convention: Mapped[str | None] = mapped_column(String(40), nullable=True)
     layer: Mapped[str | None] = mapped_column(String(300), nullable=True)
     seconds: Mapped[float | None] = mapped_column(Float, nullable=True)
     values: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     labels: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     meta: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    #: the brainmark version that computed the score (the record's environment), not the importing server's
     brainmark_version: Mapped[str | None] = mapped_column(String(40), nullable=True)
     environment: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    #: when the score was computed (the results record's ``created``; None for rows older than migration 0003)
+    scored_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    #: when it was imported onto the board
     created: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class ScoreRow(ScoreColumns, Base):
+    """One model's current score on one benchmark version: the results-JSON entry, field by field."""
+
+    __tablename__ = "scores"
+    __table_args__ = (UniqueConstraint("model_id", "benchmark_id", name="uq_score_model_benchmark"),)
     model: Mapped[Model] = relationship(back_populates="scores")
     benchmark: Mapped[Benchmark] = relationship(back_populates="scores")
+
+
+class ScoreHistory(ScoreColumns, Base):
+    """Every score ever imported (a re-import that replaces a current score keeps the old one here), for a model's
+    history and the board as of a date. ``content_hash`` skips storing an identical re-import twice."""
+
+    __tablename__ = "score_history"
+    __table_args__ = (Index("ix_score_history_model_benchmark", "model_id", "benchmark_id", "created"),)
+    content_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    model: Mapped[Model] = relationship()
+    benchmark: Mapped[Benchmark] = relationship()
 
 
 class CompositeRow(Base):
@@ -139,6 +165,9 @@ class CompositeRow(Base):
     components: Mapped[list[Any]] = mapped_column(JSON, default=list)
     score: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     ceiled: Mapped[float | None] = mapped_column(Float, nullable=True)
+    ci_low: Mapped[float | None] = mapped_column(Float, nullable=True)
+    ci_high: Mapped[float | None] = mapped_column(Float, nullable=True)
+    ci_level: Mapped[float | None] = mapped_column(Float, nullable=True)
     model: Mapped[Model] = relationship(back_populates="composites")
 
 

@@ -132,6 +132,11 @@ class SandboxedBrainModel(PytorchBrainModel):
         return self.package_sha256
 
     @property
+    def parameter_count(self) -> None:
+        """Unknown: the network lives in the sandbox, and a count it reported would not be a trusted fact."""
+        return None
+
+    @property
     def metadata(self) -> dict[str, Any]:
         """Facts established by the trusted side only."""
         return {"source": "upload", "package_sha256": self.package_sha256,

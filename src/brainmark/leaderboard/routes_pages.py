@@ -1,4 +1,4 @@
-"""Server-rendered pages: the board, model and benchmark pages, sign-in, the submission form and its status page.
+"""Server-rendered pages: model and benchmark pages, sign-in, the submission form and its status page.
 
 Pages know a user only through the browser-session cookie (never a bearer token or an API token in a cookie);
 every form post passes the same-origin and CSRF checks of :mod:`brainmark.leaderboard.auth`. The submission
@@ -6,8 +6,6 @@ form is authenticated from its cookie before its body is read.
 """
 from __future__ import annotations
 
-import json
-import math
 from typing import Any
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
@@ -21,20 +19,11 @@ from brainmark.leaderboard.auth import (
     set_session_cookie,
 )
 from brainmark.leaderboard.db import Benchmark, LoginSession, Model, ScoreRow
-from brainmark.leaderboard.boardcache import anonymous_body, cached_leaderboard, fingerprint, send_body
 from brainmark.leaderboard.store import export_record, visible
 from brainmark.leaderboard.submissions import create_submission, own_submission, parse_public
 from brainmark.leaderboard.uploads import MAX_BYTES, UploadError, read_stream
 
 router = APIRouter(include_in_schema=False)
-
-
-def colour(value: float | None, lo: float, hi: float) -> str:
-    """Background colour on a red -> yellow -> green scale for ``value`` within [lo, hi]."""
-    if value is None or not math.isfinite(value):
-        return "transparent"
-    t = 0.5 if hi <= lo else min(1.0, max(0.0, (value - lo) / (hi - lo)))
-    return f"hsl({int(120 * t)}, 70%, 80%)"
 
 
 def render(request: Request, name: str, login: LoginSession | None, status_code: int = 200, **context: Any) -> Response:
@@ -53,30 +42,6 @@ def load_model_row(session: Session, identifier: str, user: Any) -> Model:
     return model
 
 
-@router.get("/", response_class=HTMLResponse)
-def leaderboard_page(request: Request, q: str = "", session: Session = Depends(get_session),
-                     login: LoginSession | None = Depends(page_login)) -> Response:
-    """The ranked board with its Figure-1 plot (the page anonymous visitors see is rendered once per DB state)."""
-    if login is None:
-        bodies = anonymous_body(("page", fingerprint(session), q), lambda: _board_page(request, session, None, q).body)
-        return send_body(request, bodies, "text/html; charset=utf-8")
-    return _board_page(request, session, login, q)
-
-
-def _board_page(request: Request, session: Session, login: LoginSession | None, q: str) -> Response:
-    board = cached_leaderboard(session, login.user if login else None, q)
-    ranges = {}
-    for b in board.benchmarks:
-        vals = [r.cells[(b.identifier, b.version)].ceiled for r in board.rows if (b.identifier, b.version) in r.cells]
-        vals = [v for v in vals if v is not None and math.isfinite(v)]
-        ranges[b.id] = (min(vals), max(vals)) if vals else (0.0, 1.0)
-    comps = [r.composite for r in board.rows if r.composite is not None]
-    points = [(r.model.identifier, r.top1, r.composite) for r in board.rows
-              if r.top1 is not None and r.composite is not None]
-    return render(request, "leaderboard.html", login, board=board, ranges=ranges, colour=colour, q=q,
-                  crange=(min(comps), max(comps)) if comps else (0.0, 1.0), figure=plots.composite_vs_top1(points))
-
-
 @router.get("/models/{identifier:path}.json")
 def model_json_download(identifier: str, session: Session = Depends(get_session),
                         login: LoginSession | None = Depends(page_login)) -> Response:
@@ -90,18 +55,12 @@ def model_json_download(identifier: str, session: Session = Depends(get_session)
 @router.get("/models/{identifier:path}", response_class=HTMLResponse)
 def model_page(identifier: str, request: Request, session: Session = Depends(get_session),
                login: LoginSession | None = Depends(page_login)) -> Response:
-    """Scores, layer curves, environment and metadata of one model."""
-    model = load_model_row(session, identifier, login.user if login else None)
-    scores = sorted(model.scores, key=lambda s: (s.benchmark.identifier, s.benchmark.version))
-    curves = []
-    for s in scores:
-        layers = plots.layer_scores(s.meta or {})
-        if layers:
-            curves.append(plots.layer_curve(f"{s.benchmark.identifier} v{s.benchmark.version}", layers, s.layer))
-    bars = plots.distribution([s.ceiled for s in scores], label="ceiled score per benchmark") if scores else ""
-    return render(request, "model.html", login, model=model, scores=scores, curves=curves, bars=bars,
-                  environment=json.dumps(model.environment or {}, indent=2, sort_keys=True),
-                  metadata=json.dumps(model.model_metadata or {}, indent=2, sort_keys=True))
+    """Scores with intervals, layer curves in network order, history, environment and metadata of one model."""
+    from brainmark.leaderboard.modelpage import model_context
+
+    user = login.user if login else None
+    model = load_model_row(session, identifier, user)
+    return render(request, "model.html", login, **model_context(session, model, user))
 
 
 @router.get("/benchmarks/{identifier}", response_class=HTMLResponse)
@@ -118,8 +77,12 @@ def benchmark_page(identifier: str, request: Request, version: int | None = None
     rows = [s for s in bench.scores if visible(s.model, login.user if login else None)]
     rows.sort(key=lambda s: (s.ceiled is None, -(s.ceiled or 0)))
     versions = list(session.scalars(select(Benchmark.version).where(Benchmark.identifier == identifier)))
+    from brainmark.leaderboard.modelpage import exclusion, interval_of
+    from brainmark.leaderboard.present import ci_text
+
     return render(request, "benchmark.html", login, bench=bench, rows=rows, versions=sorted(versions),
-                  figure=plots.distribution([s.ceiled for s in rows]))
+                  figure=plots.distribution([s.ceiled for s in rows]), ci_text=ci_text,
+                  intervals={s.id: interval_of(s) for s in rows}, excluded=exclusion(rows[0]) if rows else None)
 
 
 # --- signing in ---------------------------------------------------------------------------------------------

@@ -10,16 +10,20 @@ import math
 import re
 import secrets
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Any, Iterable
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, defer, selectinload
 
+from brainmark._json import canonical_json
 from brainmark.errors import BrainmarkError
-from brainmark.leaderboard.db import Benchmark, CompositeRow, Model, ScoreRow, User, utcnow
+from brainmark.leaderboard.db import Benchmark, CompositeRow, Model, ScoreHistory, ScoreRow, User, utcnow
 from brainmark.scoring.results import ResultsRecord
 
 TOKEN_BYTES = 32
+#: Loader options that leave a history row's large JSON columns (replicates, provenance) unloaded until used.
+LIGHT = tuple(defer(getattr(ScoreHistory, name)) for name in ("values", "meta", "environment", "labels"))
 #: User names namespace uploaded models (``alice/my-net``), so they are restricted to safe characters.
 USER_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,39}$")
 
@@ -96,15 +100,60 @@ def _benchmark_details(identifier: str, meta: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def parse_time(text: str | None) -> datetime | None:
+    """An ISO time stamp (a results record's ``created``) as naive UTC, or None when absent or unreadable."""
+    if not text:
+        return None
+    try:
+        stamp = datetime.fromisoformat(str(text))
+    except ValueError:
+        return None
+    return stamp.astimezone(timezone.utc).replace(tzinfo=None) if stamp.tzinfo else stamp
+
+
+def _fill(row: Any, d: dict[str, Any], result: Any, record: ResultsRecord, now: datetime) -> None:
+    """Copy one score's fields (``Score.to_dict()`` as ``d``) onto a current or a history row."""
+    row.raw, row.error = _num(d["raw"]), _num(d["error"])
+    row.ceiling, row.ceiling_error = _num(d["ceiling"]), _num(d["ceiling_error"])
+    row.ceiled, row.ceiled_error = _num(d["ceiled"]), _num(d["ceiled_error"])
+    ci = d.get("ci") or (None, None)
+    row.ci_low, row.ci_high = _num(ci[0]), _num(ci[1])
+    row.ci_level = _num(d.get("ci_level")) if row.ci_low is not None else None
+    row.convention, row.layer, row.seconds = d["convention"], result.layer, _num(result.seconds)
+    row.values, row.labels, row.meta = d["values"], {}, d["meta"]  # unit labels live inside values
+    row.brainmark_version = str(record.environment.get("brainmark") or d["meta"].get("brainmark_version")
+                                or d.get("brainmark_version") or "") or None
+    row.environment = dict(record.environment)
+    row.scored_at = parse_time(record.created)
+    row.created = now
+
+
+def _append_history(session: Session, model: Model, bench: Benchmark, d: dict[str, Any], result: Any,
+                    record: ResultsRecord, now: datetime) -> None:
+    """Keep the imported score in the history, unless the latest history entry is the very same score."""
+    digest = hashlib.sha256(canonical_json({"score": d, "layer": result.layer, "created": record.created,
+                                            "environment": record.environment}).encode()).hexdigest()
+    last = session.scalar(select(ScoreHistory.content_hash)
+                          .where(ScoreHistory.model_id == model.id, ScoreHistory.benchmark_id == bench.id)
+                          .order_by(ScoreHistory.created.desc(), ScoreHistory.id.desc()).limit(1))
+    if last == digest:
+        return
+    entry = ScoreHistory(model_id=model.id, benchmark_id=bench.id, content_hash=digest)
+    _fill(entry, d, result, record, now)
+    session.add(entry)
+
+
 def import_record(
     session: Session, record: ResultsRecord, owner: User | None = None, public: bool = True
 ) -> Model:
     """Store a results record: the model row (created or updated) and its benchmark/composite scores.
 
-    A score replaces an earlier one only for the same benchmark *version*; other versions stay separate.
+    A score replaces an earlier one only for the same benchmark *version*; other versions stay separate. Every
+    imported score is also kept in the history (when it was made and with which brainmark version).
     Refuses to touch a model owned by another user.
     """
     ident = record.model_identifier
+    now = utcnow()
     model = session.scalar(select(Model).where(Model.identifier == ident))
     if model is None:
         model = Model(identifier=ident, owner=owner, public=public, model_metadata={}, environment={})
@@ -117,28 +166,23 @@ def import_record(
     model.model_metadata = {**(model.model_metadata or {}), **metadata}
     model.environment = dict(record.environment)
     model.record_created = record.created or None
+    model.updated = now
     session.flush()
     for result in record.scores:
         score = result.score
-        meta = dict(score.to_dict()["meta"])
+        d = score.to_dict()
         bench = benchmark_row(
             session, result.benchmark, result.benchmark_version,
-            ceiling=_num(score.ceiling), ceiling_error=_num(score.ceiling_error), **_benchmark_details(result.benchmark, meta),
+            ceiling=_num(score.ceiling), ceiling_error=_num(score.ceiling_error),
+            **_benchmark_details(result.benchmark, dict(d["meta"])),
         )
         session.flush()
         row = session.scalar(select(ScoreRow).where(ScoreRow.model_id == model.id, ScoreRow.benchmark_id == bench.id))
         if row is None:
             row = ScoreRow(model_id=model.id, benchmark_id=bench.id)
             session.add(row)
-        d = score.to_dict()
-        row.raw, row.error = _num(d["raw"]), _num(d["error"])
-        row.ceiling, row.ceiling_error = _num(d["ceiling"]), _num(d["ceiling_error"])
-        row.ceiled, row.ceiled_error = _num(d["ceiled"]), _num(d["ceiled_error"])
-        row.convention, row.layer, row.seconds = d["convention"], result.layer, _num(result.seconds)
-        row.values, row.labels, row.meta = d["values"], {}, d["meta"]  # unit labels live inside values
-        row.brainmark_version = d.get("brainmark_version")
-        row.environment = dict(record.environment)
-        row.created = utcnow()
+        _fill(row, d, result, record, now)
+        _append_history(session, model, bench, d, result, record, now)
     for comp in record.composites:
         row = session.scalar(
             select(CompositeRow).where(
@@ -152,16 +196,24 @@ def import_record(
             session.add(row)
         row.components, row.score = list(comp.components), comp.score.to_dict()
         row.ceiled = _num(comp.score.ceiled)
+        ci = comp.score.ci or (None, None)
+        row.ci_low, row.ci_high = _num(ci[0]), _num(ci[1])
+        row.ci_level = _num(comp.score.ci_level) if row.ci_low is not None else None
     session.flush()
     return model
 
 
-def export_record(model: Model) -> ResultsRecord:
-    """Rebuild the results record of a stored model (for the downloadable JSON)."""
+def export_record(model: Model, scores: Iterable[Any] | None = None) -> ResultsRecord:
+    """Rebuild the results record of a stored model (for the downloadable JSON and comparisons).
+
+    ``scores`` (default: the model's current scores) may be a subset, or history rows for the board as of a date;
+    composites are only included with the model's own current scores.
+    """
     from brainmark.scores import Score
     from brainmark.scoring.results import BenchmarkResult, CompositeResult
 
-    scores = [
+    rows = list(model.scores if scores is None else scores)
+    results = [
         BenchmarkResult(
             benchmark=s.benchmark.identifier,
             benchmark_version=s.benchmark.version,
@@ -169,29 +221,52 @@ def export_record(model: Model) -> ResultsRecord:
             seconds=s.seconds,
             score=Score.from_dict(score_dict(s)),
         )
-        for s in sorted(model.scores, key=lambda s: (s.benchmark.identifier, s.benchmark.version))
+        for s in sorted(rows, key=lambda s: (s.benchmark.identifier, s.benchmark.version))
     ]
     composites = [
         CompositeResult(c.identifier, c.version, list(c.components), Score.from_dict(c.score))
         for c in model.composites
-    ]
+    ] if scores is None else []
     return ResultsRecord(
         model={"identifier": model.identifier, **(model.model_metadata or {})},
-        scores=scores,
+        scores=results,
         composites=composites,
         environment=dict(model.environment or {}),
         created=model.record_created or "",
     )
 
 
-def score_dict(s: ScoreRow) -> dict[str, Any]:
-    """A stored score as a ``Score.to_dict()``-shaped dict."""
+def score_dict(s: Any) -> dict[str, Any]:
+    """A stored score (current or history row) as a ``Score.to_dict()``-shaped dict, with its interval."""
+    ci = row_interval(s)
     return {
         "raw": s.raw, "error": s.error, "ceiling": s.ceiling, "ceiling_error": s.ceiling_error,
         "ceiled": s.ceiled, "ceiled_error": s.ceiled_error, "convention": s.convention,
+        "ci": None if ci is None else [ci[0], ci[1]], "ci_level": None if ci is None else ci[2],
         "values": s.values or {}, "labels": s.labels or {}, "meta": s.meta or {},
         "brainmark_version": s.brainmark_version,
     }
+
+
+def row_interval(s: Any) -> tuple[float, float, float] | None:
+    """(low, high, level) of a stored score: its interval columns, else (a row stored before the columns existed)
+    the interval recomputed from the bootstrap replicates it kept, else None."""
+    if s.ci_low is not None and s.ci_high is not None and s.ci_level is not None:
+        return float(s.ci_low), float(s.ci_high), float(s.ci_level)
+    values, meta = s.values or {}, s.meta or {}
+    level = (meta.get("bootstrap") or {}).get("level") if isinstance(meta.get("bootstrap"), dict) else None
+    if s.ceiled is None or level is None or not all(k in values for k in ("bootstrap", "bootstrap_stimuli",
+                                                                           "bootstrap_units")):
+        return None
+    from brainmark.scores import Score
+    from brainmark.scoring.composites import replicates_of
+    from brainmark.stats.bootstrap import percentile_interval
+
+    score = Score.from_dict({"raw": s.raw, "ceiled": s.ceiled, "values": values, "labels": s.labels or {},
+                             "meta": meta})
+    reps = replicates_of(score)
+    low, high = percentile_interval(reps.corrected(float(s.ceiled)), float(level)) if reps else (math.nan, math.nan)
+    return (low, high, float(level)) if math.isfinite(low) and math.isfinite(high) else None
 
 
 def visible(model: Model, user: User | None) -> bool:

@@ -69,7 +69,8 @@ def parse_public(value: Any) -> bool | None:
     raise HTTPException(400, f"'public' must be true or false, got {value!r}")
 
 
-def _check_limits(request: Request, session: Session, user: User) -> None:
+def check_limits(request: Request, session: Session, user: User) -> None:
+    """429 when the user or their address submitted too often, or the user has too many active jobs."""
     config, limiter = request.app.state.config, request.app.state.limiter
     limiter.check(config.submissions_per_user, "submit-user", str(user.id), "submissions by this user")
     limiter.check(config.submissions_per_ip, "submit-ip", client_ip(request), "submissions from this address")
@@ -80,12 +81,17 @@ def _check_limits(request: Request, session: Session, user: User) -> None:
                                  "wait for them to finish")
 
 
-def _upload_fields(request: Request, user: User, package: bytes) -> tuple[str, str, bool | None]:
+def check_sandbox(request: Request) -> None:
+    """503 when the workers cannot sandbox uploaded code and the operator did not allow unsandboxed runs."""
     reason = request.app.state.sandbox_reason()
     if reason is not None and not request.app.state.config.allow_unsandboxed:
         raise HTTPException(503, f"uploads are disabled: the workers cannot sandbox untrusted code ({reason}). "
                                  "The operator must install bubblewrap (scripts/install-system-deps.sh) or start "
                                  "the server with --allow-unsandboxed-uploads")
+
+
+def _upload_fields(request: Request, user: User, package: bytes) -> tuple[str, str, bool | None]:
+    check_sandbox(request)
     try:
         info = validate_package(package)
     except UploadError as exc:
@@ -116,7 +122,7 @@ def create_submission(request: Request, session: Session, user: User, *, zoo_ide
     existing = session.scalar(select(Model).where(Model.identifier == identifier))
     if kind == "upload" and existing is not None and existing.owner_id != user.id:  # only an import can put one there
         raise HTTPException(409, f"{identifier} was imported by the operator; choose another identifier")
-    _check_limits(request, session, user)
+    check_limits(request, session, user)
     sub = Submission(user=user, kind=kind, model_identifier=identifier, public=public, benchmarks=chosen,
                      package=package, factory=factory, status="queued",
                      log=f"submitted {kind} model {identifier} ({'public' if public else 'private'}) on {', '.join(chosen)}")

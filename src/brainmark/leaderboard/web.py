@@ -19,10 +19,11 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from brainmark._version import __version__
-from brainmark.leaderboard import docs, routes_api, routes_pages
+from brainmark.leaderboard import docs, routes_account, routes_api, routes_board, routes_pages
 from brainmark.leaderboard.config import ServerConfig
 from brainmark.leaderboard.db import open_database
 from brainmark.leaderboard.ratelimit import RateLimiter
+from brainmark.leaderboard.reportpages import REPORT_PAGES
 from brainmark.leaderboard.sandbox import Limits
 from brainmark.leaderboard.security import BodyLimit, SecurityHeaders
 from brainmark.leaderboard.workers import Dispatcher
@@ -118,10 +119,14 @@ def create_app(
     app.state.benchmarks = (lambda: list(default_benchmarks)) if default_benchmarks else known_benchmarks
     templates = Jinja2Templates(directory=HERE / "templates")
     templates.env.filters["fmt"] = _fmt
+    templates.env.globals["report_pages"] = REPORT_PAGES
     app.state.templates = templates
     docs.add_docs(app)  # before /static: its assets live under /static/docs
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    app.include_router(routes_board.router)
+    app.include_router(routes_account.pages)
     app.include_router(routes_pages.router)
+    app.include_router(routes_account.api)
     app.include_router(routes_api.router)
 
     @app.get("/healthz", include_in_schema=False)

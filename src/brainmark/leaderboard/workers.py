@@ -55,10 +55,12 @@ def _append(text: str, line: str) -> str:
     return (text + "\n" + line).strip()[-100_000:]
 
 
-def _refresh_submission(sub: Submission) -> None:
+def refresh_submission(sub: Submission) -> None:
+    """The submission's status from its jobs' (queued, running, done or failed; finished when all ended)."""
     states = [j.status for j in sub.jobs]
     if any(s in ("queued", "running") for s in states):
         sub.status = "running" if any(s != "queued" for s in states) else "queued"
+        sub.finished = None
         return
     sub.status = "failed" if any(s == "failed" for s in states) else "done"
     sub.finished = utcnow()
@@ -137,7 +139,7 @@ class Dispatcher:
                     job.status = "queued"
                     job.log = _append(job.log, f"re-queued after attempt {job.attempts}: the server stopped while it ran")
                     log.warning("job %s (%s) re-queued after attempt %s", job.id, job.benchmark, job.attempts)
-                _refresh_submission(job.submission)
+                refresh_submission(job.submission)
 
     def _loop(self) -> None:
         while not self._stop.is_set():
@@ -166,7 +168,7 @@ class Dispatcher:
                 if sub.started is None:
                     sub.started = utcnow()
                 sub.log = _append(sub.log, f"job {job.id} ({job.benchmark}) started, attempt {job.attempts}")
-                _refresh_submission(sub)
+                refresh_submission(sub)
                 specs.append(job_spec(job, self.limits, self.allow_unsandboxed))
         for spec in specs:
             self._in_flight[spec["job_id"]] = self.executor.submit(self.runner, spec)
@@ -205,4 +207,4 @@ class Dispatcher:
             job.status = "failed"
             sub.log = _append(sub.log, f"job {job.id} ({job.benchmark}) failed: {text[-2000:]}")
         job.finished = utcnow()
-        _refresh_submission(sub)
+        refresh_submission(sub)

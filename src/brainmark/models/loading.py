@@ -255,4 +255,6 @@ def _untrained_metadata(metadata: dict[str, Any], seed: int) -> dict[str, Any]:
         metadata["imagenet_top1_pretrained"] = metadata.pop("imagenet_top1")
         metadata["imagenet_top1"] = CHANCE_TOP1
     metadata["weights"] = f"random initialisation (seed {seed})"
+    if "training_data" in metadata:
+        metadata["training_data"] = "none (random weights)"
     return metadata

@@ -103,6 +103,11 @@ class PytorchBrainModel:
             self._weights_hash = weights_hash(self.spec.module, self.spec.weights_file)
         return self._weights_hash
 
+    @property
+    def parameter_count(self) -> int:
+        """The number of parameters of the network (trainable or not)."""
+        return int(sum(p.numel() for p in self.spec.module.parameters()))
+
     def __repr__(self) -> str:
         return f"PytorchBrainModel({self.identifier!r}, layers={self.candidate_layers})"
 

@@ -135,6 +135,7 @@ def info(name: str) -> dict[str, Any]:
         "input_size": size,
         "normalisation": {"mean": list(IMAGENET_MEAN), "std": list(IMAGENET_STD)},
         "source": "torchvision",
+        "training_data": "ImageNet-1k",
     }
 
 

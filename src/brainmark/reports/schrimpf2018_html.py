@@ -36,7 +36,8 @@ def _write_csv(frame: pd.DataFrame, path: Path, notes: Sequence[str]) -> Path:
     return path
 
 
-def _html_table(frame: pd.DataFrame, caption: str = "", digits: int = 3) -> str:
+def html_table(frame: pd.DataFrame, caption: str = "", digits: int = 3) -> str:
+    """``frame`` as an HTML table (text escaped, NaN as an en dash), with an optional caption."""
     def cell(value: Any) -> str:
         if isinstance(value, float):
             return "–" if math.isnan(value) else f"{value:.{digits}g}" if abs(value) < 1e-3 and value else \
@@ -50,13 +51,14 @@ def _html_table(frame: pd.DataFrame, caption: str = "", digits: int = 3) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody>{caption}</table>"
 
 
-def _figure(paths: Sequence[Path], caption: str) -> str:
+def figure_html(paths: Sequence[Path], caption: str, *, mention_svg: bool = True) -> str:
+    """A ``<figure>`` embedding the PNG among ``paths`` as a data URI (no external file), or "" without one."""
     png = next((p for p in paths if p.suffix == ".png"), None)
     if png is None:
         return ""
     data = base64.b64encode(png.read_bytes()).decode()
     return (f'<figure><img alt="{html.escape(png.stem)}" src="data:image/png;base64,{data}">'
-            f"<figcaption>{html.escape(caption)} (also {png.stem}.svg)</figcaption></figure>")
+            f"<figcaption>{html.escape(caption)}{f' (also {png.stem}.svg)' if mention_svg else ''}</figcaption></figure>")
 
 
 def _paper_reference() -> str:
@@ -80,7 +82,7 @@ def _sections(records: Sequence[ResultsRecord], folder: Path, notes: list[str], 
     excluded = "; ".join(f"{b} ({why})" for b, why in t1.attrs["excluded"].items()) or "none"
     ranks = t1.attrs["ranking_note"] or ("rank [rank interval] from paired bootstrap replicates; 'tied with best' = "
                                          "not significantly worse than the best (Holm)")
-    out = ["<h2>Table 1</h2>", _html_table(shown, f"Ceiled scores with {level:.0%} bootstrap intervals. Groups: "
+    out = ["<h2>Table 1</h2>", html_table(shown, f"Ceiled scores with {level:.0%} bootstrap intervals. Groups: "
                                            f"{groups}. Left out of the composite: {excluded}. {ranks}."),
            _paper_reference()]
     diffs = composite_differences(records)
@@ -89,15 +91,15 @@ def _sections(records: Sequence[ResultsRecord], folder: Path, notes: list[str], 
     real = diffs[diffs["real"]] if len(diffs) else diffs
     out += ["<h3>Which composite differences are real</h3>",
             f"<p>{len(real)} of {len(diffs)} pairwise differences are significant ({html.escape(diffs.attrs['note'])}).</p>",
-            _html_table(diffs.drop(columns=["note"])) if len(diffs) else ""]
+            html_table(diffs.drop(columns=["note"])) if len(diffs) else ""]
     stats = top1_correlations(records)
     written["top1_correlations.csv"] = _write_csv(stats, folder / "top1_correlations.csv", notes)
     written["figure1"] = plot_figure1(records, folder, notes=notes)
-    out += ["<h2>Figure 1</h2>", _figure(written["figure1"], "Brain-Score vs ImageNet top-1"),
-            _html_table(stats, "Pearson r across models (p: scipy, two-sided); r interval: over the paired score "
+    out += ["<h2>Figure 1</h2>", figure_html(written["figure1"], "Brain-Score vs ImageNet top-1"),
+            html_table(stats, "Pearson r across models (p: scipy, two-sided); r interval: over the paired score "
                                "replicates (measurement noise of the scores only, not the choice of models)")]
     written["figure2"] = plot_figure2(records, folder, notes=notes)
-    out += ["<h2>Figure 2</h2>", _figure(written["figure2"], "each benchmark's raw score vs top-1, ceiling dashed")]
+    out += ["<h2>Figure 2</h2>", figure_html(written["figure2"], "each benchmark's raw score vs top-1, ceiling dashed")]
     out += _correlation_section(records, folder, notes, written)
     out += _image_section(records, folder, notes, written)
     return out
@@ -115,9 +117,9 @@ def _correlation_section(records: Sequence[ResultsRecord], folder: Path, notes: 
     written["correlations_benchmarks"] = plot_correlations(benchmarks, folder, stem="correlations_benchmarks",
                                                            notes=notes)
     return ["<h2>Correlations between benchmarks across models</h2>",
-            _html_table(groups, "the paper: behaviour-V4 .66, behaviour-IT .86 (official data, its model set)"),
-            _figure(written["correlations_groups"], "groups"),
-            _figure(written["correlations_benchmarks"], "every benchmark (ceiled scores)")]
+            html_table(groups, "the paper: behaviour-V4 .66, behaviour-IT .86 (official data, its model set)"),
+            figure_html(written["correlations_groups"], "groups"),
+            figure_html(written["correlations_benchmarks"], "every benchmark (ceiled scores)")]
 
 
 def _image_section(records: Sequence[ResultsRecord], folder: Path, notes: list[str],
@@ -132,8 +134,8 @@ def _image_section(records: Sequence[ResultsRecord], folder: Path, notes: list[s
     if shares.empty:
         return ["<h2>Image-level analysis</h2>", f"<p class=note>{html.escape(NO_I2N)}.</p>"]
     written["image_level"] = plot_image_level(records, folder, notes=notes)
-    return ["<h2>Image-level analysis</h2>", _html_table(shares, f"Δd' = human - model image d'; {paper}"),
-            _figure(written["image_level"], "per-image d' of the best I2n model")]
+    return ["<h2>Image-level analysis</h2>", html_table(shares, f"Δd' = human - model image d'; {paper}"),
+            figure_html(written["image_level"], "per-image d' of the best I2n model")]
 
 
 def write_schrimpf2018_report(records: Sequence[ResultsRecord], folder: str | Path, *,

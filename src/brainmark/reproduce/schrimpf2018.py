@@ -95,6 +95,8 @@ def probe_benchmark(identifier: str) -> str | None:
 
 #: Offline behavioural benchmarks of object-recognition decisions against humans (the kind of the paper's I2n).
 OBJECT_RECOGNITION_PREFIX = "Geirhos2021"
+#: Benchmarks on a user's own data (``brainmark.benchmarks.custom``) are named ``custom.<file>.<region>-<metric>``.
+USER_DATA_PREFIX = "custom."
 
 
 def stand_ins(group: str) -> list[str]:
@@ -106,6 +108,8 @@ def stand_ins(group: str) -> list[str]:
 
     out = []
     for identifier in benchmark_identifiers(offline_only=True):
+        if identifier.startswith(USER_DATA_PREFIX):  # a user's own recordings never stand in for the paper's data
+            continue
         factory = BENCHMARKS.factory(identifier)
         kind, region = getattr(factory, "kind", None), getattr(factory, "region", None)
         decisions = kind == BEHAVIORAL and identifier.startswith(OBJECT_RECOGNITION_PREFIX)

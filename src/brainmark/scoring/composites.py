@@ -69,7 +69,7 @@ def _group_of(result: BenchmarkResult) -> str | None:
     return meta.get("region")
 
 
-def _exclusion(result: BenchmarkResult) -> str | None:
+def exclusion_reason(result: BenchmarkResult) -> str | None:
     """Why a benchmark result is left out of the composites (None: it counts)."""
     if result.score.meta.get("failed"):
         return "failed"
@@ -87,7 +87,7 @@ def _exclusion(result: BenchmarkResult) -> str | None:
 def _usable(results: Sequence[BenchmarkResult]) -> tuple[list[tuple[str, BenchmarkResult]], dict[str, str]]:
     usable, excluded = [], {}
     for r in results:
-        reason = _exclusion(r)
+        reason = exclusion_reason(r)
         if reason is None:
             usable.append((_group_of(r), r))
         else:
@@ -216,6 +216,42 @@ def brainscore2018_groups(results: Sequence[BenchmarkResult]) -> dict[str, Group
         out[group] = GroupScore(group, item.value, item.error, tuple(sorted(r.benchmark for r in members)), ci, level,
                                 reps)
     return out
+
+
+def _weighted_mean(items: Sequence[_Item], weights: Sequence[float]) -> _Item | None:
+    w = np.asarray(weights, dtype=float)
+    if not items or w.sum() <= 0:
+        return None
+    w = w / w.sum()
+    values = np.array([i.value for i in items], dtype=float)
+    errors = np.array([i.error for i in items], dtype=float)
+    finite = np.isfinite(errors)
+    error = float(np.sqrt(np.sum((w[finite] * errors[finite]) ** 2))) if finite.any() else math.nan
+    reps = [i.replicates for i in items]
+    combined = None
+    if all(r is not None for r in reps) and len({len(r) for r in reps}) == 1:
+        combined = Replicates(*(np.tensordot(w, np.stack([getattr(r, k) for r in reps]), axes=1)
+                                for k in ("joint", "stimuli", "units")))
+    return _Item("", float(values @ w), error, combined)
+
+
+def weighted(results: Sequence[BenchmarkResult], weights: Mapping[str, float]) -> CompositeResult | None:
+    """The weighted mean of the ceiled scores of the benchmarks given a positive weight (the others and those
+    left out of composites are named in ``meta["excluded"]``); weights are renormalised over the benchmarks that
+    ran, and the interval is the weighted mean of the components' replicates, resample by resample."""
+    usable, excluded = _usable(results)
+    for g, r in usable:
+        if not weights.get(r.benchmark, 0) > 0:
+            excluded[r.benchmark] = "weight 0 (not chosen)"
+    usable = sorted(((g, r) for g, r in usable if weights.get(r.benchmark, 0) > 0), key=lambda gr: gr[1].benchmark)
+    items = [_Item(r.benchmark, r.score.ceiled, r.score.ceiled_error, replicates_of(r.score)) for _, r in usable]
+    chosen = {r.benchmark: float(weights[r.benchmark]) for _, r in usable}
+    value = _weighted_mean(items, list(chosen.values()))
+    parts = {i.name: i for i in items}
+    total = sum(chosen.values())
+    return _composite("weighted", 1, value, parts, usable, excluded,
+                      "weighted mean of the chosen benchmarks' ceiled scores (weights renormalised over those that ran)",
+                      weights={k: v / total for k, v in chosen.items()} if total else {})
 
 
 #: Composite identifier -> function of the benchmark results.

@@ -34,7 +34,8 @@ def environment() -> dict[str, Any]:
 
 
 def model_info(model: Any, options: dict[str, Any] | None = None) -> dict[str, Any]:
-    """What identifies a model: identifier, weights hash, construction options and metadata (e.g. ImageNet top-1)."""
+    """What identifies a model: identifier, weights hash, construction options, metadata (e.g. ImageNet top-1) and
+    the parameter count (counted here, in trusted code, when the network is in this process)."""
     info: dict[str, Any] = {"identifier": str(getattr(model, "identifier", model))}
     for attr in ("weights_sha256", "weights_hash"):
         value = getattr(model, attr, None)
@@ -49,6 +50,9 @@ def model_info(model: Any, options: dict[str, Any] | None = None) -> dict[str, A
     if isinstance(metadata, dict):
         info["metadata"] = to_jsonable(metadata)
     info["options"] = to_jsonable(dict(options or {}))
+    count = getattr(model, "parameter_count", None)
+    if isinstance(count, int) and not isinstance(count, bool):
+        info["parameter_count"] = count
     try:
         info["visual_degrees"] = float(model.visual_degrees())
     except (AttributeError, TypeError):
