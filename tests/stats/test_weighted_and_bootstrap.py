@@ -137,3 +137,16 @@ def test_same_data_gives_the_same_draws_for_two_models_and_the_ceiling_moves_wit
     assert joint.record["ceiling_resampled"] and joint.record["resampled"] == {"stimuli": 80, "neuroid": 7}
     low, high = joint.interval
     assert low < point < high
+
+
+def test_weighted_midranks_of_resampled_vectors_rank_only_the_entries_that_occur():
+    rng = np.random.default_rng(3)
+    values = np.round(rng.standard_normal((5, 40)), 1)  # a different vector per resample, with ties
+    for p_zero in (0.6, 0.1):  # mostly absent (the packed path) and mostly present (the plain sort)
+        weights = np.where(rng.random((5, 40)) < p_zero, 0, rng.integers(1, 4, (5, 40))).astype(float)
+        ranks = weighted_midranks(values, weights)
+        for k in range(5):
+            entries = np.repeat(np.arange(40), weights[k].astype(int))
+            expected = scipy.stats.rankdata(values[k, entries])
+            for e in np.flatnonzero(weights[k]):
+                assert ranks[k, e] == pytest.approx(expected[entries == e][0])

@@ -87,7 +87,8 @@ def weighted_midranks(values: np.ndarray, weights: np.ndarray, order: np.ndarray
     """Midranks of ``values`` (m,) or (B x m) when entry e occurs ``weights[b, e]`` times (ties share their mean rank).
 
     ``order`` (an argsort of a 1-d ``values``) may be given to reuse one sort for all resamples. These are the ranks
-    a Spearman correlation of the expanded vectors uses.
+    a Spearman correlation of the expanded vectors uses. Entries that occur 0 times have no rank: with 2-d
+    ``values`` they get 0 (only the others are sorted), with 1-d ``values`` the rank they would take.
     """
     w = np.asarray(weights, dtype=float)
     values = np.asarray(values, dtype=float)
@@ -110,6 +111,22 @@ def weighted_midranks(values: np.ndarray, weights: np.ndarray, order: np.ndarray
         ranks[:, order] = ranks_sorted
         return ranks
     v = np.broadcast_to(values, w.shape)
+    keep = w > 0
+    kept = keep.sum(axis=1)
+    if kept.max(initial=0) < 0.8 * w.shape[1]:  # rank only what occurs (a bootstrap draws ~40 % of RDM pairs)
+        r, c = np.nonzero(keep)
+        pos = np.arange(r.size) - np.repeat(np.cumsum(kept) - kept, kept)
+        packed_v = np.full((w.shape[0], int(kept.max(initial=1))), np.inf)
+        packed_w = np.zeros(packed_v.shape)
+        packed_v[r, pos], packed_w[r, pos] = v[r, c], w[r, c]
+        ranks = np.zeros(w.shape)
+        ranks[r, c] = _sorted_midranks(packed_v, packed_w)[r, pos]
+        return ranks
+    return _sorted_midranks(v, w)
+
+
+def _sorted_midranks(v: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Row-wise weighted midranks of (B x m) values by one row-wise sort (the 2-d case of weighted_midranks)."""
     b, m = w.shape
     flat = (np.argsort(v, axis=1) + (np.arange(b) * m)[:, None]).ravel()  # row-wise sort (ties need no order)
     sv, sw = v.ravel()[flat], w.ravel()[flat]
