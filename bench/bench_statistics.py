@@ -135,7 +135,8 @@ def models_section(folder: Path) -> None:
         record.save(folder / f"{record.model_identifier}.json")
         records.append(record)
         rows.append((record.model_identifier, total, intervals_s))
-    print("\n### Cost of the intervals inside a cold score (fresh BRAINMARK_HOME, 11 offline benchmarks)\n")
+    print(f"\n### Cost of the intervals inside a cold score (fresh BRAINMARK_HOME, {len(records[0].scores)} offline "
+          "benchmarks)\n")
     print("| model | cold score s | of which intervals s | share |\n|---|---|---|---|")
     for name, total, spent in rows:
         print(f"| {name} | {total:.1f} | {spent:.1f} | {100 * spent / total:.1f} % |")
