@@ -128,7 +128,13 @@ def weighted_midranks(values: np.ndarray, weights: np.ndarray, order: np.ndarray
 def _sorted_midranks(v: np.ndarray, w: np.ndarray) -> np.ndarray:
     """Row-wise weighted midranks of (B x m) values by one row-wise sort (the 2-d case of weighted_midranks)."""
     b, m = w.shape
-    flat = (np.argsort(v, axis=1) + (np.arange(b) * m)[:, None]).ravel()  # row-wise sort (ties need no order)
+    order = np.argsort(v, axis=1)
+    sv, sw = np.take_along_axis(v, order, axis=1), np.take_along_axis(w, order, axis=1)
+    if not ((sv[:, 1:] == sv[:, :-1]) & (sw[:, 1:] > 0)).any():  # no ties among entries that occur: no groups
+        ranks = np.empty(w.shape)
+        np.put_along_axis(ranks, order, np.cumsum(sw, axis=1) - (sw - 1) / 2, axis=1)
+        return ranks
+    flat = (order + (np.arange(b) * m)[:, None]).ravel()  # tie groups (ties need no order within them)
     sv, sw = v.ravel()[flat], w.ravel()[flat]
     starts = np.ones(sv.size, dtype=bool)  # a tie group starts at each row start and where the value changes
     starts[1:] = sv[1:] != sv[:-1]
