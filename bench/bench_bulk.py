@@ -51,7 +51,11 @@ def _differences(a: dict, b: dict, path: str = "") -> list[str]:
         if len(a) != len(b):
             return [f"{path} (length)"]
         return [d for x, y, i in zip(a, b, range(len(a))) for d in _differences(x, y, f"{path}[{i}]")][:20]
-    return [] if a == b else [path]
+    if a == b:
+        return []
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return [f"{path} ({a - b:+.1e})"]
+    return [path]
 
 
 def main() -> int:
@@ -60,6 +64,8 @@ def main() -> int:
     parser.add_argument("--models", default="efficientnet-lite0,alexnet-untrained,resnet18-untrained")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument("--serial-threads", type=int, default=None,
+                        help="BLAS and torch threads of the serial run (Dask workers run 1 of each by default)")
     args = parser.parse_args()
     from brainmark.compute.dask import DaskExecutor
     from brainmark.scoring import ModelRequest, score_model, score_models
@@ -72,14 +78,25 @@ def main() -> int:
                                                 "python": sys.version.split()[0]}}
     print(f"{len(models)} models x {len(ids)} benchmarks = {len(models) * len(ids)} jobs", flush=True)
 
+    import contextlib
+
+    import torch
+    from threadpoolctl import threadpool_limits
+
     _fresh_home("serial")
     out["load_before_serial"] = os.getloadavg()
+    out["serial_threads"] = args.serial_threads or f"default (torch {torch.get_num_threads()})"
+    limits = threadpool_limits(args.serial_threads) if args.serial_threads else contextlib.nullcontext()
+    if args.serial_threads:
+        torch.set_num_threads(args.serial_threads)
     start = time.perf_counter()
     serial = []
-    for name in models:
-        request = ModelRequest.parse(name)
-        serial.append(score_model(request.name, ids, model_options=dict(request.options) or None, errors="record"))
-        print(f"serial {name}: {time.perf_counter() - start:.0f} s", flush=True)
+    with limits:
+        for name in models:
+            request = ModelRequest.parse(name)
+            serial.append(score_model(request.name, ids, model_options=dict(request.options) or None,
+                                      errors="record"))
+            print(f"serial {name}: {time.perf_counter() - start:.0f} s", flush=True)
     out["serial_seconds"] = round(time.perf_counter() - start, 1)
     out["load_after_serial"] = os.getloadavg()
 
