@@ -402,3 +402,16 @@ def test_model_page_shows_the_shape_bias_plot_of_a_cue_conflict_score(database_u
     assert "shape-net: 0.250" in figure and "humans (each subject)" in figure  # the model's overall bias, the humans
     assert 'id="shape-bias"' not in client.get("/models/plain-net").text
     engine.dispose()
+
+
+def test_the_app_ranks_the_default_board_before_its_first_request(board_db, database_url):
+    from fastapi.testclient import TestClient
+
+    from brainmark.leaderboard import snapshot as snapshots
+    from brainmark.leaderboard import web
+
+    snapshots._SNAPSHOTS.clear()
+    with TestClient(web.create_app(database_url)):  # start-up ran; no request yet
+        (snap,) = snapshots._SNAPSHOTS.values()
+        ranked = [key for key in snap.memo if isinstance(key, tuple) and key[0] == "composite"]
+        assert len(ranked) == 4  # the four models' composites of the default view, computed at start-up

@@ -7,6 +7,8 @@ submissions are scored. Pages authenticate with a browser-session cookie (``/log
 """
 from __future__ import annotations
 
+import asyncio
+import logging
 import os
 import threading
 from contextlib import asynccontextmanager
@@ -27,6 +29,8 @@ from brainmark.leaderboard.reportpages import REPORT_PAGES
 from brainmark.leaderboard.sandbox import Limits
 from brainmark.leaderboard.security import BodyLimit, SecurityHeaders
 from brainmark.leaderboard.workers import Dispatcher
+
+LOG = logging.getLogger(__name__)
 
 HERE = Path(__file__).parent
 UPLOAD_PATHS = ("/submit", "/api/submissions/upload")
@@ -85,6 +89,22 @@ class SandboxCheck:
         return self._reason if self._done.is_set() else "the sandbox check did not finish"
 
 
+def warm_board(sessions: Any) -> None:
+    """Build the database's snapshot and the default view's ranking before the first visitor asks for them.
+
+    Ranking a board (paired bootstrap comparisons for the tied-with-best group and rank intervals) takes seconds
+    for hundreds of models; done inside a request it holds the interpreter, and every other request waits behind it.
+    """
+    from brainmark.leaderboard.boardview import board_for
+    from brainmark.leaderboard.view import View
+
+    try:
+        with sessions() as session:
+            board_for(session, View(), None).rows
+    except Exception as exc:  # noqa: BLE001 - a board that cannot be ranked now is ranked (and fails) per request
+        LOG.warning("could not prepare the board at start-up: %s", exc)
+
+
 def create_app(
     database_url: str | None = None,
     executor: Any = None,
@@ -99,8 +119,9 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        """Start the sandbox check and the dispatcher; stop them at shutdown."""
+        """Start the sandbox check and the dispatcher, rank the default board once; stop them at shutdown."""
         check.start()
+        await asyncio.to_thread(warm_board, sessions)
         if executor is not None:
             from brainmark.leaderboard.jobs import register_sweeper
 
