@@ -14,11 +14,10 @@ from typing import Any
 
 from fastapi import HTTPException, Request
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from brainmark.leaderboard.db import Job, Model, Submission, User, utcnow
-from brainmark.leaderboard.submissions import check_limits, check_sandbox, own_submission
+from brainmark.leaderboard.submissions import check_limits, check_sandbox, commit_queued, own_submission
 from brainmark.leaderboard.workers import refresh_submission
 
 STATES = {"queued": "pending", "running": "running", "done": "finished", "failed": "failed"}
@@ -79,15 +78,9 @@ def rerun_job(request: Request, session: Session, user: User, submission_id: int
     job.log = (job.log + f"\nre-run by {user.name} at {utcnow().isoformat(timespec='seconds')}").strip()
     sub.log = (sub.log + f"\njob {job.id} ({job.benchmark}) re-run by {user.name}").strip()
     refresh_submission(sub)
-    try:
-        session.commit()
-    except IntegrityError as exc:  # another submission of this identifier is queued or running
-        session.rollback()
-        raise HTTPException(409, f"{sub.model_identifier} is already being scored by another submission; re-run "
-                                 "this job when it has finished") from exc
-    dispatcher = request.app.state.dispatcher
-    if dispatcher is not None:
-        dispatcher.wake()
+    identifier = sub.model_identifier
+    commit_queued(session, request, lambda: f"{identifier} is already being scored by another submission; re-run "
+                                            "this job when it has finished")
     return job
 
 

@@ -11,7 +11,7 @@
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from fastapi import HTTPException, Request
 from sqlalchemy import func, select
@@ -128,18 +128,28 @@ def create_submission(request: Request, session: Session, user: User, *, zoo_ide
                      log=f"submitted {kind} model {identifier} ({'public' if public else 'private'}) on {', '.join(chosen)}")
     session.add(sub)
     create_jobs(session, sub)
+
+    def conflict() -> str:
+        other = session.scalar(select(Submission.id).where(Submission.model_identifier == identifier,
+                                                           Submission.status.in_(("queued", "running"))))
+        return (f"{identifier} is already being scored (submission {other}); wait for it to finish before submitting "
+                "it again")
+
+    commit_queued(session, request, conflict)
+    return sub
+
+
+def commit_queued(session: Session, request: Request, conflict: Callable[[], str]) -> None:
+    """Commit newly queued work and wake the dispatcher; a 409 with ``conflict()`` (asked after the rollback) when
+    another submission of the same identifier is queued or running (the database's unique index)."""
     try:
         session.commit()
     except IntegrityError as exc:
         session.rollback()
-        other = session.scalar(select(Submission.id).where(Submission.model_identifier == identifier,
-                                                           Submission.status.in_(("queued", "running"))))
-        raise HTTPException(409, f"{identifier} is already being scored (submission {other}); wait for it to "
-                                 "finish before submitting it again") from exc
+        raise HTTPException(409, conflict()) from exc
     dispatcher = request.app.state.dispatcher
     if dispatcher is not None:
         dispatcher.wake()
-    return sub
 
 
 def own_submission(session: Session, submission_id: int, user: User) -> Submission:
