@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections import OrderedDict
 from typing import Any
 
 from sqlalchemy import select
@@ -50,19 +51,34 @@ def _composites(model: Model) -> list[dict[str, Any]]:
     return out
 
 
+#: (model, its cue-conflict rows' ids and import times) -> SVG; matplotlib takes ~0.5 s, a model page must not
+_SHAPE_BIAS_SVG: "OrderedDict[tuple, str]" = OrderedDict()
+_SHAPE_BIAS_CACHE_SIZE = 64
+
+
 def shape_bias_plot(model: Model) -> str:
-    """The Geirhos 2019 Fig.-4 shape-bias plot (SVG) of a model with a cue-conflict shape-bias score, else ""."""
+    """The Geirhos 2019 Fig.-4 shape-bias plot (SVG) of a model with a cue-conflict shape-bias score, else ""
+    (drawn once per model and imported scores)."""
     from brainmark.reports.shape_bias import HUMAN_REFERENCED, OFFICIAL, shape_bias_svg
 
-    if not any(s.benchmark.identifier in (HUMAN_REFERENCED, OFFICIAL) for s in model.scores):
+    rows = sorted((s for s in model.scores if s.benchmark.identifier in (HUMAN_REFERENCED, OFFICIAL)),
+                  key=lambda s: s.id)
+    if not rows:
         return ""
-    from brainmark.leaderboard.store import export_record
+    key = (model.identifier, tuple((s.id, s.created) for s in rows))
+    svg = _SHAPE_BIAS_SVG.get(key)
+    if svg is None:
+        from brainmark.leaderboard.store import export_record
 
-    try:
-        svg = shape_bias_svg(export_record(model), title=f"Shape bias per class: {model.identifier}")
-    except ValueError:  # a stored score without the per-class values (older rows)
-        return ""
-    return svg[svg.index("<svg"):]  # inline in HTML: without the XML declaration and doctype
+        try:
+            svg = shape_bias_svg(export_record(model, rows), title=f"Shape bias per class: {model.identifier}")
+            svg = svg[svg.index("<svg"):]  # inline in HTML: without the XML declaration and doctype
+        except ValueError:  # a stored score without the per-class values (older rows)
+            svg = ""
+        _SHAPE_BIAS_SVG[key] = svg
+        while len(_SHAPE_BIAS_SVG) > _SHAPE_BIAS_CACHE_SIZE:
+            _SHAPE_BIAS_SVG.popitem(last=False)
+    return svg
 
 
 def model_context(session: Session, model: Model, user: User | None) -> dict[str, Any]:
@@ -90,7 +106,8 @@ def model_context(session: Session, model: Model, user: User | None) -> dict[str
     facets = model_facets(model.identifier, model.model_metadata or {})
     return {
         "model": model, "scores": scores, "intervals": intervals, "excluded": {s.id: exclusion(s) for s in scores},
-        "curves": curves, "bars": bars, "shape_bias": shape_bias_plot(model), "composites": _composites(model), "history": history,
+        "curves": curves, "bars": bars, "shape_bias": shape_bias_plot(model), "composites": _composites(model),
+        "history": history,
         "current": set(current.values()), "facets": facets, "parameters": format_count(facets.parameter_count),
         "others": others,
         "owner": user is not None and model.owner_id == user.id, "present": present, "present_interval": interval_of,
