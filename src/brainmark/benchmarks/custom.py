@@ -35,6 +35,8 @@ from brainmark.data.assembly import validate_assembly
 from brainmark.data.stimuli import StimulusSet
 
 SELECTION_SEED = 0
+#: How benchmarks (and stimulus sets) on a user's own data are named: ``custom.<file>.<region>-<metric>``.
+USER_DATA_PREFIX = "custom."
 PATH_COLUMNS = ("image_path", "filename", "path")
 
 
@@ -80,7 +82,7 @@ def load_stimuli_csv(path: str | Path, degrees: float) -> StimulusSet:
     if missing:
         raise BenchmarkError(f"{len(missing)} image(s) listed in {path} do not exist, e.g. {missing[:3]}")
     table = table.drop(columns=[column]).assign(image_path=[str(p) for p in paths])
-    return StimulusSet(f"custom.{path.stem}", table, degrees=degrees)
+    return StimulusSet(f"{USER_DATA_PREFIX}{path.stem}", table, degrees=degrees)
 
 
 def split_stimuli(stimulus_ids: list[str], seed: int = SELECTION_SEED) -> tuple[list[str], list[str]]:
@@ -130,7 +132,7 @@ def custom_rsa_benchmark(data: str | Path, stimuli: str | Path, *, region: str |
     part = {name: matrices.sel({ROW: keep, COL: keep}) for name, keep in (("selection", selection_ids), ("scored", scored_ids))}
     subjects = matrices.sizes.get("subject", 1)
     return RSABenchmark(
-        identifier or f"custom.{Path(data).stem}.{region}-rsa", region=region, target=lambda: part["scored"],
+        identifier or f"{USER_DATA_PREFIX}{Path(data).stem}.{region}-rsa", region=region, target=lambda: part["scored"],
         selection_target=lambda: part["selection"], stimulus_set=stimulus_set, datasets=(), comparator=comparator,
         distance=distance, ceiled_by_subjects=subjects > 1, visual_degrees=degrees, same_stimuli=False,
         description=f"your matrices {Path(data).name} ({region}, {subjects} subject(s)), {comparator} RSA",
@@ -161,7 +163,7 @@ def custom_benchmark(data: str | Path, stimuli: str | Path, *, metric: str = "pl
     selection_ids, scored_ids = split_stimuli(list(ids))
     scored = recordings.isel(presentation=np.flatnonzero(np.isin(ids, scored_ids)))
     selection = recordings.isel(presentation=np.flatnonzero(np.isin(ids, selection_ids)))
-    identifier = identifier or f"custom.{Path(data).stem}.{region}-{metric}"
+    identifier = identifier or f"{USER_DATA_PREFIX}{Path(data).stem}.{region}-{metric}"
     return NeuralPredictivityBenchmark(
         identifier, region=region, target=lambda: scored, stimulus_set=stimulus_set,
         selection_target=lambda: selection, selection_stimulus_set=stimulus_set, datasets=(), metric=metric,

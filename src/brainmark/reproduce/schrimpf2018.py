@@ -95,8 +95,6 @@ def probe_benchmark(identifier: str) -> str | None:
 
 #: Offline behavioural benchmarks of object-recognition decisions against humans (the kind of the paper's I2n).
 OBJECT_RECOGNITION_PREFIX = "Geirhos2021"
-#: Benchmarks on a user's own data (``brainmark.benchmarks.custom``) are named ``custom.<file>.<region>-<metric>``.
-USER_DATA_PREFIX = "custom."
 
 
 def stand_ins(group: str) -> list[str]:
@@ -105,6 +103,7 @@ def stand_ins(group: str) -> list[str]:
     similarity judgements of Mur2013 nor the human-free Hermann2020 shape-bias properties)."""
     from brainmark.benchmarks import BENCHMARKS, benchmark_identifiers
     from brainmark.benchmarks.base import BEHAVIORAL, NEURAL
+    from brainmark.benchmarks.custom import USER_DATA_PREFIX
 
     out = []
     for identifier in benchmark_identifiers(offline_only=True):
