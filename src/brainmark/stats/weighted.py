@@ -113,10 +113,11 @@ def weighted_midranks(values: np.ndarray, weights: np.ndarray, order: np.ndarray
     v = np.broadcast_to(values, w.shape)
     keep = w > 0
     kept = keep.sum(axis=1)
-    if kept.max(initial=0) < 0.8 * w.shape[1]:  # rank only what occurs (a bootstrap draws ~40 % of RDM pairs)
+    width = int(kept.max(initial=0))
+    if width < 0.8 * w.shape[1]:  # rank only what occurs (a bootstrap draws ~40 % of RDM pairs)
         r, c = np.nonzero(keep)
         pos = np.arange(r.size) - np.repeat(np.cumsum(kept) - kept, kept)
-        packed_v = np.full((w.shape[0], int(kept.max(initial=1))), np.inf)
+        packed_v = np.full((w.shape[0], max(width, 1)), np.inf)
         packed_w = np.zeros(packed_v.shape)
         packed_v[r, pos], packed_w[r, pos] = v[r, c], w[r, c]
         ranks = np.zeros(w.shape)
