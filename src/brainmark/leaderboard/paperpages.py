@@ -34,23 +34,18 @@ def _notes_html(notes: Sequence[str]) -> str:
 def table1_page(records: Sequence[ResultsRecord]) -> str:
     """Table 1 of Schrimpf et al. 2018 over the models in view, with intervals, ranks and which differences are real."""
     from brainmark.reports.schrimpf2018 import composite_differences, format_table1, table1
-    from brainmark.reports.schrimpf2018_html import html_table
+    from brainmark.reports.schrimpf2018_html import html_table, table1_caption
 
     records = with_2018_composite(records)
     if not any(r.composites for r in records):
         return ("<p>No model in this view has a V4, IT or behaviour score: the 2018 composite needs at least one. "
                 "Choose a view with those benchmarks.</p>")
     table = table1(records)
-    level = table.attrs.get("level") or 0.95
-    excluded = "; ".join(f"{b} ({why})" for b, why in table.attrs["excluded"].items()) or "none"
-    ranks = table.attrs["ranking_note"] or ("rank [rank interval] from paired bootstrap replicates; 'tied with best' "
-                                            "= not significantly worse than the best (Holm)")
     diffs = composite_differences(records)
     real = int(diffs["real"].sum()) if len(diffs) else 0
     return (_notes_html(table.attrs["notes"])
             + '<div class="table-wrap" id="table1">'
-            + html_table(format_table1(table), f"Ceiled scores with {level:.0%} bootstrap intervals. Left out of the "
-                                               f"composite: {excluded}. {ranks}.")
+            + html_table(format_table1(table), table1_caption(table, table.attrs.get("level") or 0.95, groups=False))
             + "</div>"
             + f"<p id=differences>{real} of {len(diffs)} pairwise composite differences are significant"
             + (f" ({escape(diffs.attrs['note'])})" if len(diffs) else "") + ".</p>")

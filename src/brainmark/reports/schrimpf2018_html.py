@@ -61,6 +61,16 @@ def figure_html(paths: Sequence[Path], caption: str, *, mention_svg: bool = True
             f"<figcaption>{html.escape(caption)}{f' (also {png.stem}.svg)' if mention_svg else ''}</figcaption></figure>")
 
 
+def table1_caption(table: pd.DataFrame, level: float, *, groups: bool = True) -> str:
+    """Table 1's caption: the interval level, the benchmarks of each group (``groups``), those left out, the ranks."""
+    members = "; ".join(f"{g}: {', '.join(b) or 'none'}" for g, b in table.attrs["groups"].items())
+    excluded = "; ".join(f"{b} ({why})" for b, why in table.attrs["excluded"].items()) or "none"
+    ranks = table.attrs["ranking_note"] or ("rank [rank interval] from paired bootstrap replicates; 'tied with best' = "
+                                            "not significantly worse than the best (Holm)")
+    return (f"Ceiled scores with {level:.0%} bootstrap intervals. " + (f"Groups: {members}. " if groups else "")
+            + f"Left out of the composite: {excluded}. {ranks}.")
+
+
 def _paper_reference() -> str:
     rows = [f"{name}: {score:.3f}" + (f" (V4 {v4:.3f}, IT {it:.3f}, behaviour {beh:.3f})" if v4 else "")
             for name, score, v4, it, beh in PAPER["table1_top"]]
@@ -78,13 +88,7 @@ def _sections(records: Sequence[ResultsRecord], folder: Path, notes: list[str], 
     with atomic_write(folder / "table1.md", "w") as f:
         f.write("".join(f"> {n}\n" for n in notes) + "\n" + markdown(shown) + "\n")
     written["table1.md"] = folder / "table1.md"
-    groups = "; ".join(f"{g}: {', '.join(b) or 'none'}" for g, b in t1.attrs["groups"].items())
-    excluded = "; ".join(f"{b} ({why})" for b, why in t1.attrs["excluded"].items()) or "none"
-    ranks = t1.attrs["ranking_note"] or ("rank [rank interval] from paired bootstrap replicates; 'tied with best' = "
-                                         "not significantly worse than the best (Holm)")
-    out = ["<h2>Table 1</h2>", html_table(shown, f"Ceiled scores with {level:.0%} bootstrap intervals. Groups: "
-                                           f"{groups}. Left out of the composite: {excluded}. {ranks}."),
-           _paper_reference()]
+    out = ["<h2>Table 1</h2>", html_table(shown, table1_caption(t1, level)), _paper_reference()]
     diffs = composite_differences(records)
     written["composite_differences.csv"] = _write_csv(diffs, folder / "composite_differences.csv",
                                                       [*notes, diffs.attrs["note"]])
