@@ -57,8 +57,9 @@ def figure_html(paths: Sequence[Path], caption: str, *, mention_svg: bool = True
     if png is None:
         return ""
     data = base64.b64encode(png.read_bytes()).decode()
+    also = f" (also {png.stem}.svg)" if mention_svg else ""
     return (f'<figure><img alt="{html.escape(png.stem)}" src="data:image/png;base64,{data}">'
-            f"<figcaption>{html.escape(caption)}{f' (also {png.stem}.svg)' if mention_svg else ''}</figcaption></figure>")
+            f"<figcaption>{html.escape(caption)}{also}</figcaption></figure>")
 
 
 def table1_caption(table: pd.DataFrame, level: float, *, groups: bool = True) -> str:
